@@ -1,0 +1,190 @@
+"""The one gateway through which the toolkit talks to the server under test.
+
+``Http`` wraps an ``httpx.Client`` (passed in or built from ``Settings``) and adds what every
+check relies on: the user's headers and query parameters on every request, a per-request
+timeout plus an overall deadline (a server that trickles bytes cannot hold a check forever),
+a cap on body size, redirects followed only within the server's own origin, a refusal to send
+anything to another host, and a log of every exchange (for latency figures and the OpenAPI
+completeness checks). Transport problems become ``RequestFailed`` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from .errors import RequestFailed
+from .settings import Settings
+
+MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_REDIRECTS = 5
+USER_AGENT = "oaproc-testkit/0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request/response pair as seen on the wire (no bodies, no header values)."""
+
+    method: str
+    url: str
+    status: int | None
+    elapsed: float
+    content_type: str
+    error: str = ""
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def build_client(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """The only place an httpx.Client is constructed for the server under test."""
+    headers = {"User-Agent": USER_AGENT}
+    headers.update(dict(settings.headers))
+    return httpx.Client(
+        headers=headers,
+        timeout=httpx.Timeout(settings.timeout),
+        follow_redirects=False,
+        transport=transport,
+        trust_env=False,  # never route through a proxy from the environment
+    )
+
+
+class Http:
+    """Sends requests to the server under test only; see module docstring."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: httpx.Client | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.client = client or build_client(settings, transport=transport)
+        self.clock = clock
+        self.exchanges: list[Exchange] = []
+        self._origin = origin(settings.server_url)
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- public API -------------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        """Absolute URL of a resource path (``/processes``) below the landing page."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.settings.root + "/" + path.lstrip("/")
+
+    def resolve(self, base: str, href: str) -> str:
+        return urljoin(base, href)
+
+    def is_own(self, url: str) -> bool:
+        return origin(url) == self._origin
+
+    def get(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("GET", url, **kw)
+
+    def post(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("POST", url, **kw)
+
+    def delete(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kw)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = None,
+        content: bytes | str | None = None,
+        timeout: float | None = None,
+        follow_redirects: bool = True,
+        accept: str | None = "application/json",
+    ) -> httpx.Response:
+        """Send one request (following same-origin redirects); raise RequestFailed without an answer."""
+        url = self.url(url)
+        hdrs = dict(headers or {})
+        if accept and not any(k.lower() == "accept" for k in hdrs):
+            hdrs["Accept"] = accept
+        query: list[tuple[str, Any]] = list(self.settings.query)
+        if params:
+            query += list(params.items()) if isinstance(params, Mapping) else list(params)
+        budget = timeout if timeout is not None else self.settings.timeout
+        deadline = self.clock() + budget
+        for _ in range(MAX_REDIRECTS + 1):
+            resp = self._send_once(method, url, hdrs, query, json, content, budget, deadline)
+            if not (follow_redirects and resp.is_redirect and "location" in resp.headers):
+                return resp
+            target = urljoin(url, resp.headers["location"])
+            if not self.is_own(target):
+                raise RequestFailed(method, url, f"redirect to another host ({self.redact(target)}) not followed")
+            if resp.status_code == 303 or (resp.status_code in (301, 302) and method == "POST"):
+                method, json, content = "GET", None, None
+            url, query = target, []  # the Location carries its own query
+        raise RequestFailed(method, url, f"more than {MAX_REDIRECTS} redirects")
+
+    def redact(self, text: str) -> str:
+        return self.settings.redact(text)
+
+    # -- internals --------------------------------------------------------------------------------
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        query: list[tuple[str, Any]],
+        json: Any,
+        content: bytes | str | None,
+        budget: float,
+        deadline: float,
+    ) -> httpx.Response:
+        if not self.is_own(url):
+            raise RequestFailed(method, self.redact(url), "refused: URL is not on the server under test")
+        start = self.clock()
+        shown = self.redact(url)
+        try:
+            request = self.client.build_request(
+                method, url, headers=headers, params=query or None, json=json, content=content,
+                timeout=httpx.Timeout(max(0.001, deadline - start)),
+            )
+            shown = self.redact(str(request.url))
+            resp = self.client.send(request, stream=True)
+            try:
+                chunks: list[bytes] = []
+                total = 0
+                for chunk in resp.iter_bytes():
+                    total += len(chunk)
+                    if total > MAX_BODY_BYTES:
+                        raise RequestFailed(method, shown, f"body larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB")
+                    if self.clock() > deadline:
+                        raise RequestFailed(method, shown, f"body not complete within {budget:g} s")
+                    chunks.append(chunk)
+                resp._content = b"".join(chunks)  # noqa: SLF001 - the body has been read under our limits
+            finally:
+                resp.close()
+        except RequestFailed as exc:
+            self._log(method, shown, None, start, "", exc.reason)
+            raise
+        except httpx.TimeoutException:
+            self._log(method, shown, None, start, "", "timeout")
+            raise RequestFailed(method, shown, f"no answer within {budget:g} s") from None
+        except httpx.HTTPError as exc:
+            reason = self.redact(f"{type(exc).__name__}: {exc}".splitlines()[0])
+            self._log(method, shown, None, start, "", reason)
+            raise RequestFailed(method, shown, reason) from None
+        self._log(method, shown, resp.status_code, start, resp.headers.get("content-type", ""))
+        return resp
+
+    def _log(self, method: str, url: str, status: int | None, start: float, ctype: str, error: str = "") -> None:
+        self.exchanges.append(Exchange(method, url, status, self.clock() - start, ctype, error))
