@@ -47,7 +47,8 @@ class Session:
         self.sleep = sleep
         self.results: list[CheckResult] = []
         self.started = clock()
-        self.undeclared: dict[str, str] = {}  # class -> what shows it is implemented anyway
+        self.undeclared: dict[str, str] = {}
+        self.baseline: dict[str, str] | None = None  # abstract-test ID -> reason (known deviations)  # class -> what shows it is implemented anyway
 
     def shared(self, key: Any, factory: Callable[[], Any]) -> Any:
         """A value computed once per run (e.g. a finished async job), shared by several checks."""

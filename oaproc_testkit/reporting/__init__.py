@@ -1,31 +1,44 @@
-"""Reports rendered from the one result model (``Session.results``): JSON, terminal, and more."""
+"""Reports, all rendered from the one result model (``Session.results`` -> the report dict).
+
+``run_summary`` is the canonical serialisation (report.json); junit.xml, summary.md and earl.rdf
+are pure functions of it. Secrets are redacted once more on the way to disk.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..runner import Session
 
+VERDICTS = ("pass", "fail", "error", "skip", "warn", "known")
 
-def run_summary(session: Session, *, wall: float) -> dict[str, Any]:
-    """The canonical serialisation of a conformance run (report.json)."""
+
+def count_classes(tests: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     from .. import requirements as R
 
+    counts = {cls: dict.fromkeys(VERDICTS, 0) for cls in R.CLASSES}
+    for t in tests:
+        counts[t["class"]][t["verdict"]] += 1
+    return counts
+
+
+def run_summary(session: Session, *, wall: float, baseline: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The canonical serialisation of a conformance run (report.json)."""
+    from ..baseline import apply_baseline
+
     results = sorted(session.results, key=lambda r: r.test.number)
-    by_class: dict[str, dict[str, int]] = {}
-    for cls in R.CLASSES:
-        by_class[cls] = {"pass": 0, "fail": 0, "skip": 0, "warn": 0, "error": 0}
-    for r in results:
-        by_class[r.test.conf_class][r.outcome.value] += 1
     latencies = [e.elapsed for e in session.http.exchanges]
     try:
         declared = sorted(session.snapshot.declared_classes())
     except Exception:  # the conformance page itself may be what failed; the report still renders
         declared = []
-    return {
+    report: dict[str, Any] = {
         "tool": "oaproc-testkit",
         "server_url": session.settings.redact(session.settings.server_url),
         "declared_classes": declared,
@@ -37,8 +50,8 @@ def run_summary(session: Session, *, wall: float) -> dict[str, Any]:
             "strict": session.settings.strict,
             "schema_pedantic": session.settings.schema_pedantic,
             "headers": [name for name, _ in session.settings.headers],  # names only, never values
+            "query": [key for key, _ in session.settings.query],
         },
-        "classes": by_class,
         "tests": [r.to_dict() for r in results],
         "timing": {
             "wall_seconds": round(wall, 3),
@@ -46,15 +59,39 @@ def run_summary(session: Session, *, wall: float) -> dict[str, Any]:
             "request_seconds": round(sum(latencies), 3),
         },
     }
+    report["classes"] = count_classes(report["tests"])
+    if baseline is not None:
+        apply_baseline(report, baseline)
+    return report
 
 
-def write_reports(session: Session, report_dir: str | Path, *, wall: float, extra: dict[str, Any] | None = None) -> Path:
-    """Write report.json (and further formats registered here) into ``report_dir``."""
+def gate_failed(report: Mapping[str, Any]) -> bool:
+    """True when a test failed that the baseline does not excuse."""
+    return any(t["verdict"] in ("fail", "error") for t in report["tests"])
+
+
+def write_reports(report: dict[str, Any], report_dir: str | Path, *, redact: Any = None,
+                  started: datetime | None = None) -> Path:
+    """Write report.json, junit.xml, summary.md and earl.rdf into ``report_dir``; append the
+    Markdown to $GITHUB_STEP_SUMMARY when that is set."""
+    from .earl import render_earl
+    from .junit import render_junit
+    from .markdown import render_markdown
+
+    clean = redact or (lambda s: s)
     out = Path(report_dir)
     out.mkdir(parents=True, exist_ok=True)
-    data = run_summary(session, wall=wall)
-    if extra:
-        data.update(extra)
-    text = session.settings.redact(json.dumps(data, indent=2, sort_keys=False))
-    (out / "report.json").write_text(text + "\n", encoding="utf-8")
+    md = clean(render_markdown(report))
+    files = {
+        "report.json": clean(json.dumps(report, indent=2)) + "\n",
+        "junit.xml": clean(render_junit(report)),
+        "summary.md": md,
+        "earl.rdf": clean(render_earl(report, started=started or datetime.now(timezone.utc))),
+    }
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as fh:
+            fh.write(md)
     return out

@@ -1,54 +1,58 @@
-"""The end-of-run summary for people: a table per conformance class and one line per failure."""
+"""The end-of-run summary for people: the conformance matrix and one line per failure (rich)."""
 
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .. import requirements as R
-from ..results import Outcome
-
-if TYPE_CHECKING:
-    from ..runner import Session
 
 
-def render_summary(session: Session, *, wall: float, width: int = 120) -> str:
+def render_summary(report: dict[str, Any], *, width: int = 120, color: bool = False) -> str:
+    """Render the report dict (see ``run_summary``) as text for a terminal."""
     buf = io.StringIO()
-    console = Console(file=buf, width=max(80, width), force_terminal=False, color_system=None, highlight=False)
-    results = sorted(session.results, key=lambda r: r.test.number)
-    try:
-        declared = session.snapshot.declared_classes()
-    except Exception:  # the conformance page itself may be what failed
-        declared = set()
-    table = Table(title=f"{session.settings.redact(session.settings.server_url)}", show_lines=False)
-    for col in ("class", "declared", "passed", "failed", "skipped", "warnings"):
+    console = Console(file=buf, width=max(80, width), force_terminal=color, color_system="standard" if color else None,
+                      highlight=False, soft_wrap=True)
+    table = Table(title=escape(f"OGC API - Processes 1.0 conformance of {report['server_url']}"))
+    for col in ("class", "declared", "passed", "failed", "known", "skipped", "warnings"):
         table.add_column(col, justify="left" if col == "class" else "right")
+    declared = set(report.get("declared_classes", []))
     for cls in R.CLASSES:
-        rs = [r for r in results if r.test.conf_class == cls]
-        if not rs:
+        c = report["classes"][cls]
+        if not any(c.values()):
             continue
-        count = lambda *o: sum(1 for r in rs if r.outcome in o)  # noqa: E731
-        table.add_row(cls, "yes" if cls in declared else "no", str(count(Outcome.PASSED)),
-                      str(count(Outcome.FAILED, Outcome.ERROR)), str(count(Outcome.SKIPPED)), str(count(Outcome.WARNING)))
+        failed = c["fail"] + c["error"]
+        table.add_row(cls, "yes" if cls in declared else "no", str(c["pass"]),
+                      f"[red]{failed}[/red]" if failed else "0", str(c["known"]), str(c["skip"]), str(c["warn"]))
     console.print(table)
-    for cls, why in sorted(session.undeclared.items()):
-        if why:
-            console.print(f"note: class {cls} is not declared, but {why}")
-    failures = [r for r in results if r.outcome in (Outcome.FAILED, Outcome.ERROR)]
-    if failures:
-        console.print(f"{len(failures)} failing abstract tests:")
-        for r in failures:
-            for f in r.failures or r.findings:
-                console.print(f"  FAIL {r.test.id}: {f.headline}", soft_wrap=True)
-    warned = [r for r in results if r.warnings]
-    for r in warned:
-        for f in r.warnings:
-            console.print(f"  WARN {r.test.id}: {f.headline}", soft_wrap=True)
-    lat = sum(e.elapsed for e in session.http.exchanges)
-    n = len(session.http.exchanges)
-    ratio = f"{wall / lat:.2f}x" if lat > 0 else "n/a"
-    console.print(f"{n} requests, {lat:.2f} s spent waiting for answers; wall time {wall:.2f} s ({ratio} the request floor)")
-    return session.settings.redact(buf.getvalue())
+    for cls, why in sorted(report.get("undeclared_but_implemented", {}).items()):
+        console.print(escape(f"note: class {cls} is not declared, but {why}"))
+    for t in report["tests"]:
+        if t["verdict"] in ("fail", "error"):
+            for f in t["findings"]:
+                if f["severity"] == "failure" or t["verdict"] == "error":
+                    console.print(f"[red]FAIL[/red] {t['id']}: {_line(f)}")
+    for t in report["tests"]:
+        if t["verdict"] == "known":
+            console.print(escape(f"KNOWN {t['id']}: {t['message']} (baseline: {t.get('baseline_reason', '')})"))
+    for stale in report.get("baseline", {}).get("stale", []):
+        console.print(f"STALE baseline entry {stale}: it passes now; remove it from the baseline")
+    for t in report["tests"]:
+        for f in t["findings"]:
+            if f["severity"] == "warning":
+                console.print(f"[yellow]WARN[/yellow] {t['id']}: {_line(f)}")
+    timing = report.get("timing", {})
+    lat, wall = timing.get("request_seconds", 0.0), timing.get("wall_seconds", 0.0)
+    ratio = f"{wall / lat:.2f}x" if lat else "n/a"
+    console.print(f"{timing.get('requests', 0)} requests, {lat:.2f} s waiting for answers; "
+                  f"wall time {wall:.2f} s ({ratio} the request floor)")
+    return buf.getvalue()
+
+
+def _line(f: dict[str, str]) -> str:
+    where = f" {f['method']} {f['url']}" if f["url"] else ""
+    return escape(f"[{f['requirement']}]{where}: expected {f['expected']}, got {f['got']}")
