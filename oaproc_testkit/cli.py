@@ -154,7 +154,7 @@ def run_conformance(url: str, args: argparse.Namespace, *, baseline: str | None,
     for p in args.process:
         pargs += ["--process", p]
     if args.strict:
-        pargs.append("--strict")
+        pargs.append("--oaproc-strict")
     if args.schema_pedantic:
         pargs.append("--schema-pedantic")
     if baseline:

@@ -38,12 +38,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="header sent with every request (repeatable; values never appear in reports)")
     g.addoption("--query", dest="oaproc_query", action="append", default=[], metavar="key=value",
                 help="query parameter added to every request (repeatable)")
-    g.addoption("--timeout", dest="oaproc_timeout", default="10", metavar="S", help="timeout of one request in seconds (10)")
+    # pytest-timeout owns --timeout when it is installed; --oaproc-timeout always works.
+    names = ("--oaproc-timeout",) if _pytest_timeout_installed() else ("--timeout", "--oaproc-timeout")
+    g.addoption(*names, dest="oaproc_timeout", default="10", metavar="S", help="timeout of one request in seconds (10)")
     g.addoption("--job-timeout", dest="oaproc_job_timeout", default="60", metavar="S",
                 help="longest wait for one job to finish, in seconds (60)")
     g.addoption("--process", dest="oaproc_processes", action="append", default=[], metavar="ID",
                 help="restrict the processes exercised (repeatable)")
-    g.addoption("--strict", dest="oaproc_strict", action="store_true", help="recommendations fail instead of warn")
+    g.addoption("--oaproc-strict", dest="oaproc_strict", action="store_true", help="recommendations fail instead of warn")
     g.addoption("--schema-pedantic", dest="oaproc_pedantic", action="store_true",
                 help="read the standard's schemas literally (strict oneOf, statusInfo.type required)")
     g.addoption("--fuzz", dest="oaproc_fuzz", action="store_true", help="run the property-based execution suite")
@@ -53,6 +55,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="YAML of known deviations (abstract-test ID: reason): reported as known, not failed")
     g.addoption("--report-dir", dest="oaproc_report_dir", default=None, metavar="DIR",
                 help="write report.json (and the other reports) to DIR")
+
+
+def _pytest_timeout_installed() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("pytest_timeout") is not None
 
 
 def build_settings(config: pytest.Config) -> Settings:

@@ -76,7 +76,7 @@ def render_earl(report: dict[str, Any], *, started: datetime | None = None) -> s
     verdicts = [OUTCOME[t["verdict"]] for t in report["tests"]]
     _counts(run, verdicts)
     bag = ET.SubElement(ET.SubElement(run, _q("cite", "inputs")), _q("rdf", "Bag"))
-    li = ET.SubElement(bag, _q("rdf", "li"))
+    li = ET.SubElement(bag, _q("rdf", "li"), {_q("rdf", "parseType"): "Resource"})
     ET.SubElement(li, _q("dct", "title")).text = "iut"
     ET.SubElement(li, _q("dct", "description")).text = subject
     seq = ET.SubElement(ET.SubElement(run, _q("cite", "requirements")), _q("rdf", "Seq"))
