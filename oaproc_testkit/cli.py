@@ -145,7 +145,7 @@ def run_conformance(url: str, args: argparse.Namespace, *, baseline: str | None,
 
     suites = data_dir("suites")
     paths = [str(suites / CLASS_DIRS[c]) for c in args.classes] or [str(suites)]
-    pargs = [*paths, "--server-url", url, "--timeout", str(args.timeout), "--job-timeout", str(args.job_timeout),
+    pargs = [*paths, "--server-url", url, "--oaproc-timeout", str(args.timeout), "--job-timeout", str(args.job_timeout),
              "-p", "no:cacheprovider", "--import-mode=importlib", "-o", "addopts=", "--rootdir", str(suites)]
     for h in args.header:
         pargs += ["--header", h]
@@ -162,7 +162,7 @@ def run_conformance(url: str, args: argparse.Namespace, *, baseline: str | None,
     if report_dir:
         pargs += ["--report-dir", report_dir]
     if not getattr(args, "verbose", False):
-        pargs += ["-q", "-p", "no:terminal", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+        pargs += ["-p", "no:terminal", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     capture = _Capture(show_progress=not getattr(args, "verbose", False) and sys.stdout.isatty())
     code = int(pytest.main(pargs, plugins=[capture]))
     return code, capture.report

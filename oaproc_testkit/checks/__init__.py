@@ -9,6 +9,12 @@ import importlib
 
 MODULES = (
     "oaproc_testkit.checks.core.landingpage",
+    "oaproc_testkit.checks.core.execute",
+    "oaproc_testkit.checks.core.inputs",
+    "oaproc_testkit.checks.core.job",
+    "oaproc_testkit.checks.job_list",
+    "oaproc_testkit.checks.callback",
+    "oaproc_testkit.checks.dismiss",
 )
 
 

@@ -1,0 +1,86 @@
+"""`oaproc-testkit` as a CI gate: exit codes, the four reports, baselines, and no secret in any output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+fault_server = pytest.importorskip("fault_server")
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "Bearer do-not-leak-0123456789"
+
+
+def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "oaproc_testkit.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def correct_server():
+    handle = fault_server.start_server()
+    yield handle
+    handle.stop()
+
+
+def test_correct_server_exits_0_with_four_reports(correct_server, tmp_path: Path) -> None:
+    proc = cli("check", correct_server.url, "--report-dir", str(tmp_path), "--header", f"Authorization: {SECRET}",
+               "--job-timeout", "20")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"junit.xml", "report.json", "summary.md", "earl.rdf"} <= names
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert len(report["tests"]) == 82 and not [t for t in report["tests"] if t["verdict"] in ("fail", "error")]
+    assert len(ET.parse(tmp_path / "junit.xml").getroot().findall(".//testcase")) == 82
+    for p in tmp_path.iterdir():
+        assert "do-not-leak" not in p.read_text(), p.name
+    assert "do-not-leak" not in proc.stdout + proc.stderr
+    assert "core" in proc.stdout and "passed" in proc.stdout
+
+
+def test_faulty_server_exits_1_and_baseline_excuses_it(tmp_path: Path) -> None:
+    handle = fault_server.start_server(["core/landingpage-success"])
+    try:
+        proc = cli("check", handle.url, "--class", "core", "--report-dir", str(tmp_path / "r1"))
+        assert proc.returncode == 1, proc.stdout[-3000:]
+        assert "/conf/core/landingpage-success" in proc.stdout
+        baseline = tmp_path / "baseline.yaml"
+        proc = cli("baseline", handle.url, "--class", "core", "-o", str(baseline))
+        assert proc.returncode == 0 and "/conf/core/landingpage-success" in baseline.read_text()
+        proc = cli("check", handle.url, "--class", "core", "--baseline", str(baseline), "--report-dir", str(tmp_path / "r2"))
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        report = json.loads((tmp_path / "r2" / "report.json").read_text())
+        known = [t["id"] for t in report["tests"] if t["verdict"] == "known"]
+        assert "/conf/core/landingpage-success" in known
+    finally:
+        handle.stop()
+
+
+def test_unreachable_server_exits_2_in_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = cli("check", f"http://127.0.0.1:{port}", "--timeout", "2")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert f"127.0.0.1:{port}" in proc.stdout + proc.stderr
+
+
+def test_usage_errors_exit_2() -> None:
+    assert cli("check", "not-a-url").returncode == 2
+    assert cli("check", "http://127.0.0.1:9", "--header", "bad").returncode == 2
+    assert cli("frobnicate").returncode == 2
+
+
+def test_list_names_a_check_for_every_abstract_test() -> None:
+    proc = cli("list")
+    assert proc.returncode == 0
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("A.")]
+    assert len(lines) == 82 and not [ln for ln in lines if "(no check)" in ln]
