@@ -1,0 +1,1 @@
+"""Probe processes the toolkit ships for real servers (pygeoapi plugins)."""

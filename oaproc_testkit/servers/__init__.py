@@ -1,0 +1,1 @@
+"""Real servers the toolkit installs and starts on loopback: pygeoapi, pygeoapi-prefect + Prefect, wraptile."""

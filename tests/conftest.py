@@ -1,0 +1,32 @@
+"""Shared fixtures of the toolkit's own tests: real servers started on free loopback ports.
+
+Real servers are installed into cached virtual environments (``~/.cache/oaproc-testkit/venvs``)
+on first use; a missing Python 3.12 skips those tests with the reason, any other failure to
+install or start is an error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import settings
+
+# Deterministic property tests: the same examples on every run and in CI.
+settings.register_profile("oaproc-ci", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "oaproc-ci"))
+
+
+@pytest.fixture(scope="session")
+def pygeoapi_server() -> Iterator[object]:
+    """pygeoapi 0.24.0 with the TinyDB manager, HelloWorld, Echo and our probe processes."""
+    from oaproc_testkit.servers._proc import ServerError, python312
+    from oaproc_testkit.servers.pygeoapi import ensure_venv, running_pygeoapi
+
+    try:
+        python312()
+    except ServerError as exc:
+        pytest.skip(str(exc))
+    with running_pygeoapi(venv=ensure_venv()) as handle:
+        yield handle
