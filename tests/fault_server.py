@@ -53,6 +53,19 @@ FAULTS: dict[str, str] = {
     # -- landing page (Annex A tests 1-2) ---------------------------------------------------------------
     "core/landingpage-op": "GET / answers 404",
     "core/landingpage-success": "the landing page has no link with rel .../conformance",
+    "core/api-definition-op": "the service-desc link of the landing page leads to a 404",
+    "core/api-definition-success": "the API definition is a JSON object that names no format (no 'openapi' member)",
+    "core/conformance-op": "GET /conformance answers 405 Method Not Allowed",
+    "core/conformance-success": "conformsTo does not list the core class",
+    "core/http": "answers come back as HTTP/1.0",
+    "core/process-list": "GET /processes answers 405 Method Not Allowed",
+    "core/pl-limit-definition": "the OpenAPI document declares no 'limit' parameter on GET /processes",
+    "core/process-list-success": "the process list has no 'links' member",
+    "core/pl-links": "the process list has no rel=self link",
+    "core/pl-limit-response": "GET /processes ignores limit and returns every process",
+    "core/process": "GET /processes/{processID} answers 405 Method Not Allowed",
+    "core/process-success": "GET /processes/{processID} returns the description of another process",
+    "core/process-exception-no-such-process": "an unknown process ID gives 404 with type no-such-job",
     # -- core execution, jobs and results (Annex A tests 16-47) ------------------------------------------
     "core/job-creation-op": "POST /processes/{processID}/execution answers 405 Method Not Allowed",
     "core/job-creation-auto-execution-mode": "with Prefer: respond-async a sync-only process answers asynchronously (201)",
@@ -930,6 +943,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status: int, body: bytes = b"", ctype: str | None = None,
              headers: Iterable[tuple[str, str]] = ()) -> None:
+        if self.fault("core/http"):
+            self.protocol_version = "HTTP/1.0"
         self.send_response(status)
         if ctype and status != 204:
             self.send_header("Content-Type", ctype)
@@ -1038,7 +1053,8 @@ class Handler(BaseHTTPRequestHandler):
         links = [
                    {"href": f"{b}/", "rel": "self", "type": JSON, "title": "This document"},
                    {"href": f"{b}/?f=html", "rel": "alternate", "type": HTML, "title": "This document (HTML)"},
-                   {"href": f"{b}/api", "rel": "service-desc", "type": OAS_TYPE, "title": "API definition"},
+                   {"href": f"{b}/api" + ("-gone" if self.fault("core/api-definition-op") else ""),
+                    "rel": "service-desc", "type": OAS_TYPE, "title": "API definition"},
                    {"href": f"{b}/api.html", "rel": "service-doc", "type": HTML, "title": "API documentation"},
                    {"href": f"{b}/conformance", "rel": REL + "conformance", "type": JSON, "title": "Conformance"},
                    {"href": f"{b}/processes", "rel": REL + "processes", "type": JSON, "title": "Processes"},
@@ -1051,13 +1067,19 @@ class Handler(BaseHTTPRequestHandler):
         self.send_doc(doc, "Landing page", query)
 
     def get_conformance(self, segs: list[str], query: dict[str, list[str]]) -> None:
-        self.send_doc({"conformsTo": [CONF + c for c in CLASSES]}, "Conformance", query)
+        if self.fault("core/conformance-op"):
+            raise ApiError(405, BAD_REQUEST, "GET is not allowed here")
+        classes = [c for c in CLASSES if not (c == "core" and self.fault("core/conformance-success"))]
+        self.send_doc({"conformsTo": [CONF + c for c in classes]}, "Conformance", query)
 
     def get_api(self, segs: list[str], query: dict[str, list[str]]) -> None:
         if self.wants_html(query) and (query.get("f") or [""])[0] == "html":
             self.get_api_html(segs, query)
             return
-        self.send_json(200, openapi(self.base, self.fault), ctype=OAS_TYPE)
+        doc = openapi(self.base, self.fault)
+        if self.fault("core/api-definition-success"):
+            doc = {"info": doc["info"], "endpoints": sorted(doc["paths"])}
+        self.send_json(200, doc, ctype=OAS_TYPE)
 
     def get_api_html(self, segs: list[str], query: dict[str, list[str]]) -> None:
         self.send(200, to_html("API definition", openapi(self.base, self.fault)), "text/html; charset=utf-8")
@@ -1093,22 +1115,35 @@ class Handler(BaseHTTPRequestHandler):
         return links
 
     def get_processes(self, segs: list[str], query: dict[str, list[str]]) -> None:
+        if self.fault("core/process-list"):
+            raise ApiError(405, BAD_REQUEST, "GET is not allowed here")
         limit = min(LIMIT_MAX, self.int_param(query, "limit", LIMIT_DEFAULT, 1, 10**9))  # above the maximum: clamped
+        if self.fault("core/pl-limit-response"):
+            limit = LIMIT_MAX
         offset = self.int_param(query, "offset", 0, 0, 10**9)
         procs = list(PROCESSES.values())
         page = procs[offset:offset + limit]
-        doc = {"processes": [p.summary(self.base) for p in page],
-               "links": self.page_links("/processes", query, offset, limit, len(procs))}
+        links = self.page_links("/processes", query, offset, limit, len(procs))
+        if self.fault("core/pl-links"):
+            links = [lk for lk in links if lk["rel"] != "self"]
+        doc: dict[str, Any] = {"processes": [p.summary(self.base) for p in page], "links": links}
+        if self.fault("core/process-list-success"):
+            del doc["links"]
         self.send_doc(doc, "Processes", query)
 
     def process_of(self, pid: str) -> Process:
         proc = PROCESSES.get(pid)
         if proc is None:
-            raise ApiError(404, NO_SUCH_PROCESS, f"no process {pid!r}", title="No such process")
+            kind = NO_SUCH_JOB if self.fault("core/process-exception-no-such-process") else NO_SUCH_PROCESS
+            raise ApiError(404, kind, f"no process {pid!r}", title="No such process")
         return proc
 
     def get_process(self, segs: list[str], query: dict[str, list[str]]) -> None:
+        if self.fault("core/process"):
+            raise ApiError(405, BAD_REQUEST, "GET is not allowed here")
         proc = self.process_of(segs[1])
+        if self.fault("core/process-success"):
+            proc = next(p for p in PROCESSES.values() if p is not proc)
         self.send_doc(proc.document(self.base), proc.title, query)
 
     # -- execution ------------------------------------------------------------------------------------
@@ -1424,7 +1459,8 @@ def openapi(base: str, fault: Callable[[str], bool] = lambda name: False) -> dic
                                   "responses": {"200": {"description": "The API documentation", "content": {
                                       HTML: {"schema": {"type": "string"}}}}, **errors(405)}}},
             "/processes": {"get": {"operationId": "getProcesses", "summary": "Process list",
-                                   "parameters": [_param("limit"), _param("offset"), _param("f")],
+                                   "parameters": [*([] if fault("core/pl-limit-definition") else [_param("limit")]),
+                                                  _param("offset"), _param("f")],
                                    "responses": {"200": _json(_ref("processList"), "The processes", html_too=True),
                                                  **errors(400, 405)}}},
             "/processes/{processID}": {"get": {

@@ -9,6 +9,8 @@ import importlib
 
 MODULES = (
     "oaproc_testkit.checks.core.landingpage",
+    "oaproc_testkit.checks.core.discovery",
+    "oaproc_testkit.checks.core.process",
     "oaproc_testkit.checks.core.execute",
     "oaproc_testkit.checks.core.inputs",
     "oaproc_testkit.checks.core.job",
