@@ -111,8 +111,11 @@ class Http:
         timeout: float | None = None,
         follow_redirects: bool = True,
         accept: str | None = "application/json",
+        anonymous: bool = False,
     ) -> httpx.Response:
-        """Send one request (following same-origin redirects); raise RequestFailed without an answer."""
+        """Send one request (following same-origin redirects); raise RequestFailed without an answer.
+
+        ``anonymous``: leave out the configured ``--header`` values (to see whether access is controlled)."""
         url = self.url(url)
         hdrs = dict(headers or {})
         if accept and not any(k.lower() == "accept" for k in hdrs):
@@ -123,7 +126,7 @@ class Http:
         budget = timeout if timeout is not None else self.settings.timeout
         deadline = self.clock() + budget
         for _ in range(MAX_REDIRECTS + 1):
-            resp = self._send_once(method, url, hdrs, query, json, content, budget, deadline)
+            resp = self._send_once(method, url, hdrs, query, json, content, budget, deadline, anonymous)
             if not (follow_redirects and resp.is_redirect and "location" in resp.headers):
                 return resp
             target = urljoin(url, resp.headers["location"])
@@ -148,6 +151,7 @@ class Http:
         content: bytes | str | None,
         budget: float,
         deadline: float,
+        anonymous: bool = False,
     ) -> httpx.Response:
         if not self.is_own(url):
             raise RequestFailed(method, self.redact(url), "refused: URL is not on the server under test")
@@ -159,6 +163,9 @@ class Http:
                 timeout=httpx.Timeout(max(0.001, deadline - start)),
             )
             shown = self.redact(str(request.url))
+            if anonymous:
+                for name, _value in self.settings.headers:
+                    request.headers.pop(name, None)
             resp = self.client.send(request, stream=True)
             try:
                 chunks: list[bytes] = []

@@ -66,6 +66,22 @@ FAULTS: dict[str, str] = {
     "core/process": "GET /processes/{processID} answers 405 Method Not Allowed",
     "core/process-success": "GET /processes/{processID} returns the description of another process",
     "core/process-exception-no-such-process": "an unknown process ID gives 404 with type no-such-job",
+    "ogc-process-description/json-encoding": "process descriptions lack the required 'version'",
+    "ogc-process-description/inputs-def": "an input description has minOccurs as a string",
+    "ogc-process-description/input-def": "an input schema has type 'text', which schema.yaml does not allow",
+    "ogc-process-description/input-mixed-type": "a oneOf branch of a multi-type input is not a valid schema",
+    "ogc-process-description/outputs-def": "an output description has a title that is a number",
+    "ogc-process-description/output-def": "an output schema has type 'text', which schema.yaml does not allow",
+    "ogc-process-description/output-mixed-type": "a oneOf branch of a multi-type output is not a valid schema",
+    "json/definition": "JSON documents are served as text/plain",
+    "html/definition": "asked for HTML, the process list answers JSON",
+    "html/content": "HTML pages have no <!DOCTYPE html>",
+    "oas30/oas-definition-1": "the API definition is served as application/json",
+    "oas30/oas-definition-2": "the API definition's info object has no title",
+    "oas30/oas-impl": "the API definition declares GET /statistics, which does not exist",
+    "oas30/completeness": "the execute operation lists no 200/201/204 and no default response",
+    "oas30/exceptions-codes": "operations list no error responses and no default",
+    "oas30/security": "GET /processes needs an Authorization header; the API definition declares no security",
     # -- core execution, jobs and results (Annex A tests 16-47) ------------------------------------------
     "core/job-creation-op": "POST /processes/{processID}/execution answers 405 Method Not Allowed",
     "core/job-creation-auto-execution-mode": "with Prefer: respond-async a sync-only process answers asynchronously (201)",
@@ -328,13 +344,43 @@ class Process:
                           {"href": f"{base}/processes/{self.id}?f=html", "rel": "alternate", "type": HTML,
                            "title": f"{self.title} (HTML)"}]}
 
-    def document(self, base: str) -> dict[str, Any]:
+    def document(self, base: str, fault: Callable[[str], bool] = lambda name: False) -> dict[str, Any]:
         doc = self.summary(base)
         doc["links"].append({"href": f"{base}/processes/{self.id}/execution", "rel": REL + "execute",
                              "type": JSON, "title": "Execute"})
         doc["inputs"] = self.inputs
         doc["outputs"] = self.outputs
+        if any(fault("ogc-process-description/" + n) for n in DESCRIPTION_FAULTS):
+            doc = described_with_faults(json.loads(json.dumps(doc)), fault)
         return doc
+
+
+DESCRIPTION_FAULTS = ("json-encoding", "inputs-def", "input-def", "input-mixed-type", "outputs-def", "output-def",
+                      "output-mixed-type")
+
+
+def described_with_faults(doc: dict[str, Any], fault: Callable[[str], bool]) -> dict[str, Any]:
+    """A copy of a process description broken as the switched-on ogc-process-description faults say."""
+    pd = "ogc-process-description/"
+    if fault(pd + "json-encoding"):
+        doc.pop("version", None)
+    for member, prefix in (("inputs", "input"), ("outputs", "output")):
+        entries = doc.get(member) or {}
+        if not entries:
+            continue
+        first = next(iter(entries.values()))
+        if fault(f"{pd}{member}-def"):
+            if member == "inputs":
+                first["minOccurs"] = "one"
+            else:
+                first["title"] = 42
+        if fault(f"{pd}{prefix}-def"):
+            first["schema"] = {"type": "text"}
+        if fault(f"{pd}{prefix}-mixed-type"):
+            for entry in entries.values():
+                if isinstance(entry.get("schema"), dict) and isinstance(entry["schema"].get("oneOf"), list):
+                    entry["schema"]["oneOf"][0] = {"type": "text"}
+    return doc
 
 
 def pause(job: Job, seconds: float) -> None:
@@ -959,13 +1005,18 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def send_json(self, status: int, doc: Any, headers: Iterable[tuple[str, str]] = (), ctype: str = JSON) -> None:
+        if ctype == JSON and self.fault("json/definition"):
+            ctype = "text/plain"
         self.send(status, json.dumps(doc, indent=1).encode(), ctype, headers)
 
     def send_doc(self, doc: Any, title: str, query: Mapping[str, list[str]],
                  headers: Iterable[tuple[str, str]] = ()) -> None:
         """200 with ``doc`` as JSON, or as HTML when asked for."""
-        if self.wants_html(query):
-            self.send(200, to_html(title, doc), "text/html; charset=utf-8", headers)
+        if self.wants_html(query) and not (self.fault("html/definition") and title == "Processes"):
+            page = to_html(title, doc)
+            if self.fault("html/content"):
+                page = page.replace(b"<!DOCTYPE html>\n", b"", 1)
+            self.send(200, page, "text/html; charset=utf-8", headers)
         else:
             self.send_json(200, doc, headers)
 
@@ -1079,7 +1130,7 @@ class Handler(BaseHTTPRequestHandler):
         doc = openapi(self.base, self.fault)
         if self.fault("core/api-definition-success"):
             doc = {"info": doc["info"], "endpoints": sorted(doc["paths"])}
-        self.send_json(200, doc, ctype=OAS_TYPE)
+        self.send_json(200, doc, ctype=JSON if self.fault("oas30/oas-definition-1") else OAS_TYPE)
 
     def get_api_html(self, segs: list[str], query: dict[str, list[str]]) -> None:
         self.send(200, to_html("API definition", openapi(self.base, self.fault)), "text/html; charset=utf-8")
@@ -1115,6 +1166,8 @@ class Handler(BaseHTTPRequestHandler):
         return links
 
     def get_processes(self, segs: list[str], query: dict[str, list[str]]) -> None:
+        if self.fault("oas30/security") and not self.headers.get("Authorization"):
+            raise ApiError(401, BAD_REQUEST, "credentials required")
         if self.fault("core/process-list"):
             raise ApiError(405, BAD_REQUEST, "GET is not allowed here")
         limit = min(LIMIT_MAX, self.int_param(query, "limit", LIMIT_DEFAULT, 1, 10**9))  # above the maximum: clamped
@@ -1144,7 +1197,7 @@ class Handler(BaseHTTPRequestHandler):
         proc = self.process_of(segs[1])
         if self.fault("core/process-success"):
             proc = next(p for p in PROCESSES.values() if p is not proc)
-        self.send_doc(proc.document(self.base), proc.title, query)
+        self.send_doc(proc.document(self.base, self.fault), proc.title, query)
 
     # -- execution ------------------------------------------------------------------------------------
     def post_execution(self, segs: list[str], query: dict[str, list[str]]) -> None:
@@ -1389,6 +1442,19 @@ def _json(schema: dict[str, Any], description: str, *, html_too: bool = False) -
 
 
 def openapi(base: str, fault: Callable[[str], bool] = lambda name: False) -> dict[str, Any]:
+    """The OpenAPI 3.0 document of this server, broken as the switched-on oas30 faults say."""
+    doc = _openapi_doc(base, fault)
+    if fault("oas30/oas-impl"):
+        doc["paths"]["/statistics"] = {"get": {"operationId": "getStatistics", "summary": "Statistics",
+                                               "responses": {"200": {"description": "Statistics"}}}}
+    if fault("oas30/completeness"):
+        responses = doc["paths"]["/processes/{processID}/execution"]["post"]["responses"]
+        for code in ("200", "201", "204", "default"):
+            responses.pop(code, None)
+    return doc
+
+
+def _openapi_doc(base: str, fault: Callable[[str], bool]) -> dict[str, Any]:
     """The OpenAPI 3.0 document of this server: every path, parameter and status code it uses.
 
     ``fault`` is the server's fault predicate (``FaultServer.fault``), for faults of the document itself."""
@@ -1435,13 +1501,15 @@ def openapi(base: str, fault: Callable[[str], bool] = lambda name: False) -> dic
 
     def errors(*codes: int) -> dict[str, Any]:
         names = {400: "InvalidParameter", 404: "NotFound", 405: "NotAllowed", 410: "Gone", 500: "ServerError"}
+        if fault("oas30/exceptions-codes"):
+            return {}
         return {str(c): _resp(names[c]) for c in codes} | {"default": _resp("ServerError")}
 
     jobs_params = [_param("type"), _param("processIDQuery"), _param("status"), _param("datetime"),
                    _param("minDuration"), _param("maxDuration"), _param("limit"), _param("offset"), _param("f")]
     return {
         "openapi": "3.0.3",
-        "info": {"title": "oaproc-testkit fault server", "version": "1.0.0",
+        "info": {**({} if fault("oas30/oas-definition-2") else {"title": "oaproc-testkit fault server"}), "version": "1.0.0",
                  "description": "Reference OGC API - Processes 1.0 server of the oaproc-testkit tests."},
         "servers": [{"url": base}],
         "paths": {
