@@ -10,6 +10,9 @@ there, then add resources to the pygeoapi configuration::
         type: process
         processor:
           name: oaproc_probes.SleepProcessor        # or oaproc_testkit.probes.pygeoapi.SleepProcessor
+      sleep-async:
+        type: process
+        processor: {name: oaproc_probes.AsyncSleepProcessor}
       fail:
         type: process
         processor: {name: oaproc_probes.FailProcessor}
@@ -23,6 +26,8 @@ there, then add resources to the pygeoapi configuration::
 - ``sleep``: waits ``seconds`` (0..600) and reports its own start and end (UTC, RFC 3339), so a
   load test can compare the server's job timestamps with the work actually done. A boolean
   ``fail`` makes it fail after the wait (a failed job on demand).
+- ``sleep-async``: the same, but its description allows ``async-execute`` only (a server must then
+  answer asynchronously even without ``Prefer: respond-async``).
 - ``fail``: always fails (``ProcessorExecuteError``).
 - ``multi-output``: two outputs, a number and a string.
 - ``inputs``: declares inputs of many kinds (enum string, bounded integer and number, boolean,
@@ -67,6 +72,10 @@ SLEEP_METADATA = _meta(
                                          "finished": {"type": "string", "format": "date-time"}}}}},
     {"seconds": 1},
 )
+
+SLEEP_ASYNC_METADATA = {**SLEEP_METADATA, "id": "sleep-async", "title": "Sleep (async only)",
+                        "description": "The sleep process, offered for asynchronous execution only.",
+                        "jobControlOptions": ["async-execute"]}
 
 FAIL_METADATA = _meta(
     "fail", "Fail", "Always fails: a failed job on demand.",
@@ -123,6 +132,13 @@ class SleepProcessor(BaseProcessor):
         if data.get("fail") is True:
             raise ProcessorExecuteError("failing on request (fail=true)")
         return "application/json", {"slept": {"seconds": seconds, "started": started, "finished": _now()}}
+
+
+class AsyncSleepProcessor(SleepProcessor):
+    """``sleep-async``: ``sleep`` whose description allows asynchronous execution only."""
+
+    def __init__(self, processor_def: dict[str, Any]) -> None:
+        BaseProcessor.__init__(self, processor_def, SLEEP_ASYNC_METADATA)
 
 
 class FailProcessor(BaseProcessor):

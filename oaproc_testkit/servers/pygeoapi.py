@@ -37,6 +37,7 @@ DEFAULT_PROCESSES: Mapping[str, str] = {
     "hello-world": "HelloWorld",
     "echo": "Echo",
     "sleep": f"{PROBES_MODULE}.SleepProcessor",
+    "sleep-async": f"{PROBES_MODULE}.AsyncSleepProcessor",
     "fail": f"{PROBES_MODULE}.FailProcessor",
     "multi-output": f"{PROBES_MODULE}.MultiOutputProcessor",
     "inputs": f"{PROBES_MODULE}.InputsProcessor",
