@@ -1,0 +1,143 @@
+"""The burst scenario: its verdicts from synthetic records, and `locust -f loadtests/burst.py` against our
+reference server with a concurrency limit and with each load fault (a leaking limit, lost jobs, stuck
+jobs, failed submissions), locally and distributed over two Locust worker processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oaproc_testkit.load.model import JobRecord, load_records
+from oaproc_testkit.load.verdicts import running_interval, summarize, sweep
+
+fault_server = pytest.importorskip("fault_server")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- verdicts from records ---------------------------------------------------------------------------
+def _job(i: int, start: float, end: float | None, status: str | None = "successful", **kw) -> JobRecord:
+    rec = JobRecord(index=i, phase="final", submit_at=0.0, submit_status="201", accepted=True, job_id=f"j{i}",
+                    job_url=f"http://h/jobs/j{i}", server_started=start, server_finished=end, final_status=status,
+                    final_at=end, submit_latency=0.01, **kw)
+    return rec
+
+
+def test_max_concurrency_from_server_timestamps_and_touching_intervals() -> None:
+    recs = [_job(0, 0, 2), _job(1, 0, 2), _job(2, 2, 4), _job(3, 1, 3)]
+    s = summarize(recs, jobs=4, expected_max=3, job_timeout=60)
+    assert s["max_concurrency"] == 3 and s["concurrency_source"] == "server timestamps"
+    assert s["passed"] and s["violations"] == []
+    s2 = summarize(recs, jobs=4, expected_max=2, job_timeout=60)
+    assert not s2["passed"] and "3 jobs ran at once" in s2["violations"][0] and "at most 2" in s2["violations"][0]
+
+
+def test_lost_stuck_failed_submissions_and_unsubmitted_are_violations() -> None:
+    lost = _job(0, 0, None, "lost")
+    stuck = _job(1, 0, None, "stuck")
+    bad = JobRecord(index=2, phase="submitted", submit_at=0.1, submit_status="5xx:500")
+    s = summarize([lost, stuck, bad], jobs=4, expected_max=None, job_timeout=5)
+    assert (s["lost"], s["stuck"], s["failed_submissions"], s["submitted"]) == (1, 1, 1, 3)
+    text = " | ".join(s["violations"])
+    for word in ("lost", "stuck", "failed submission", "never submitted"):
+        assert word in text, text
+    assert summarize([bad], jobs=1, expected_max=None, max_failed=1, job_timeout=5)["passed"]
+
+
+def test_polling_fallback_states_its_sampling_error() -> None:
+    rec = JobRecord(index=0, phase="final", submit_at=0.0, accepted=True, final_status="successful", final_at=4.0)
+    rec.observations = [(0.0, "accepted"), (1.0, "running"), (2.5, "running"), (4.0, "successful")]
+    iv = running_interval(rec, run_end=10.0)
+    assert iv is not None and (iv.start, iv.end, iv.source) == (1.0, 4.0, "polling")
+    s = summarize([rec], jobs=1, expected_max=1, job_timeout=60)
+    assert s["concurrency_source"] == "polling" and s["sampling_error_seconds"] == 1.5
+
+
+def test_sweep_counts_ends_before_starts_at_the_same_instant() -> None:
+    from oaproc_testkit.load.verdicts import Interval
+
+    peak, _, steps = sweep([Interval(0, 0, 1, "server"), Interval(1, 1, 2, "server")])
+    assert peak == 1 and steps[-1] == (2, 0)
+
+
+# -- locust against the reference server -------------------------------------------------------------
+def burst(url: str, out: Path, *extra: str, timeout: float = 240) -> tuple[int, dict, str]:
+    cmd = [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "burst.py"), "--headless", "--host", url,
+           "--report-dir", str(out), "--only-summary", "--loglevel", "WARNING", *extra]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    summary_path = out / "summary.json"
+    assert summary_path.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.returncode, json.loads(summary_path.read_text()), proc.stdout + proc.stderr
+
+
+@pytest.fixture
+def server(request):
+    faults, limit = request.param
+    handle = fault_server.start_server(faults, limit=limit)
+    yield handle
+    handle.stop()
+
+
+@pytest.mark.parametrize("server", [((), 3)], indirect=True)
+def test_limit_holds_and_a_lower_expectation_is_a_violation(server, tmp_path: Path) -> None:
+    code, s, out = burst(server.url, tmp_path / "a", "--process", "sleep", "--inputs", '{"seconds": 1}', "--jobs", "9",
+                         "--expect-max-concurrency", "3", "--job-timeout", "60")
+    assert code == 0, out[-2000:]
+    assert s["max_concurrency"] == 3 and s["succeeded"] == 9 and s["passed"]
+    assert s["concurrency_source"] == "server timestamps" and s["drain_seconds"] >= 2.9
+    assert 0.5 < s["efficiency"] <= 1.1
+    assert len(load_records(tmp_path / "a" / "jobs.jsonl")) == 9
+    assert (tmp_path / "a" / "timeline.svg").read_text().startswith("<svg")
+    assert "limit 3" in (tmp_path / "a" / "timeline.html").read_text()
+    code, s, out = burst(server.url, tmp_path / "b", "--process", "sleep", "--inputs", '{"seconds": 1}', "--jobs", "6",
+                         "--expect-max-concurrency", "2", "--job-timeout", "60")
+    assert code != 0 and "concurrency limit exceeded: 3 jobs ran at once" in out
+    assert s["violations"] and s["max_concurrency"] == 3
+
+
+@pytest.mark.parametrize("server", [(["load/leaky-limit"], 2)], indirect=True)
+def test_leaking_limit_is_reported(server, tmp_path: Path) -> None:
+    code, s, out = burst(server.url, tmp_path, "--process", "sleep", "--inputs", '{"seconds": 1}', "--jobs", "8",
+                         "--expect-max-concurrency", "2", "--job-timeout", "60")
+    assert code != 0 and s["max_concurrency"] > 2 and "concurrency limit exceeded" in out
+
+
+@pytest.mark.parametrize("server", [(["load/lost-jobs"], 4)], indirect=True)
+def test_lost_jobs_are_reported(server, tmp_path: Path) -> None:
+    code, s, out = burst(server.url, tmp_path, "--process", "sleep", "--inputs", '{"seconds": 0.5}', "--jobs", "8",
+                         "--job-timeout", "60")
+    assert code != 0 and s["lost"] >= 1 and "lost" in out
+
+
+@pytest.mark.parametrize("server", [(["load/stuck-jobs"], 4)], indirect=True)
+def test_stuck_jobs_are_reported(server, tmp_path: Path) -> None:
+    code, s, out = burst(server.url, tmp_path, "--process", "sleep", "--inputs", '{"seconds": 0.5}', "--jobs", "8",
+                         "--job-timeout", "6")
+    assert code != 0 and s["stuck"] >= 1 and "stuck" in out
+
+
+@pytest.mark.parametrize("server", [(["load/submit-500"], 4)], indirect=True)
+def test_failed_submissions_count_against_the_allowance(server, tmp_path: Path) -> None:
+    code, s, out = burst(server.url, tmp_path / "a", "--process", "sleep", "--inputs", '{"seconds": 0.2}', "--jobs", "8",
+                         "--job-timeout", "30")
+    assert code != 0 and s["failed_submissions"] >= 1 and "failed submission" in out
+    allowed = str(s["failed_submissions"])
+    code, s, out = burst(server.url, tmp_path / "b", "--process", "sleep", "--inputs", '{"seconds": 0.2}', "--jobs", "8",
+                         "--job-timeout", "30", "--max-failed-submissions", allowed)
+    assert code == 0, out[-2000:]
+
+
+@pytest.mark.parametrize("server", [((), 3)], indirect=True)
+def test_distributed_over_two_workers_tracks_each_job_once(server, tmp_path: Path) -> None:
+    code, s, out = burst(server.url, tmp_path, "--processes", "2", "--process", "sleep", "--inputs", '{"seconds": 1}',
+                         "--jobs", "10", "--expect-max-concurrency", "3", "--job-timeout", "60")
+    assert code == 0, out[-3000:]
+    recs = load_records(tmp_path / "jobs.jsonl")
+    assert len(recs) == 10 and all(r.phase == "final" for r in recs)
+    assert len({r.job_id for r in recs}) == 10
+    assert len({r.worker for r in recs}) == 2, {r.worker for r in recs}
+    assert s["max_concurrency"] == 3 and s["succeeded"] == 10
