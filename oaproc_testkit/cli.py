@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["suites"]:  # everything after "suites" belongs to pytest, options included
+        import pytest
+
+        return int(pytest.main([str(data_dir("suites")), "-p", "no:cacheprovider", "--import-mode=importlib",
+                                "--rootdir", str(data_dir("suites")), *argv[1:]]))
     args = build_parser().parse_args(argv)
     try:
         if args.command == "check":
@@ -94,11 +100,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_demo(args)
         if args.command == "list":
             return cmd_list()
-        if args.command == "suites":
-            import pytest
-
-            return int(pytest.main([str(data_dir("suites")), "-p", "no:cacheprovider", "--import-mode=importlib",
-                                    *args.pytest_args]))
     except KeyboardInterrupt:
         print("oaproc-testkit: interrupted", file=sys.stderr)
         return EXIT_USAGE
@@ -126,6 +127,10 @@ class _Capture:
                                  transient=True)
         self.task = self.progress.add_task("", total=len(session.items))
         self.progress.start()
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        """pytest.exit() from the plugin (e.g. the server is unreachable): keep its one-line message."""
+        self.unreachable = str(getattr(excinfo.value, "msg", excinfo.value))
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         if self.progress is not None and report.when == "teardown":
@@ -165,6 +170,8 @@ def run_conformance(url: str, args: argparse.Namespace, *, baseline: str | None,
         pargs += ["-p", "no:terminal", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     capture = _Capture(show_progress=not getattr(args, "verbose", False) and sys.stdout.isatty())
     code = int(pytest.main(pargs, plugins=[capture]))
+    if capture.report is None and capture.unreachable:
+        print(f"oaproc-testkit: {capture.unreachable.removeprefix('oaproc: ')}", file=sys.stderr)
     return code, capture.report
 
 

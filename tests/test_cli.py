@@ -84,3 +84,19 @@ def test_list_names_a_check_for_every_abstract_test() -> None:
     assert proc.returncode == 0
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("A.")]
     assert len(lines) == 82 and not [ln for ln in lines if "(no check)" in ln]
+
+
+def test_broken_concurrency_limit_exits_3_with_the_burst_in_the_reports(tmp_path: Path) -> None:
+    handle = fault_server.start_server(limit=3)
+    try:
+        proc = cli("check", handle.url, "--class", "core", "--report-dir", str(tmp_path), "--burst",
+                   "--burst-process", "sleep", "--inputs", '{"seconds": 1}', "--jobs", "6",
+                   "--expect-max-concurrency", "2", "--job-timeout", "30")
+    finally:
+        handle.stop()
+    assert proc.returncode == 3, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "concurrency limit exceeded" in proc.stdout
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["burst"]["max_concurrency"] == 3 and report["burst"]["violations"]
+    assert (tmp_path / "burst" / "timeline.svg").is_file()
+    assert "concurrency limit exceeded" in (tmp_path / "summary.md").read_text()
