@@ -82,6 +82,25 @@ FAULTS: dict[str, str] = {
     "oas30/completeness": "the execute operation lists no 200/201/204 and no default response",
     "oas30/exceptions-codes": "operations list no error responses and no default",
     "oas30/security": "GET /processes needs an Authorization header; the API definition declares no security",
+    "job-list/job-list-op": "GET /jobs answers 405 Method Not Allowed",
+    "job-list/type-definition": "/jobs rejects the type parameter (400)",
+    "job-list/processID-definition": "/jobs rejects the processID parameter (400)",
+    "job-list/status-definition": "/jobs rejects status=dismissed (400)",
+    "job-list/datetime-definition": "/jobs rejects datetime intervals with an open end '..' (400)",
+    "job-list/duration-definition": "/jobs rejects maxDuration (400)",
+    "job-list/limit-definition": "/jobs rejects a limit above 50 (400)",
+    "job-list/job-list-success": "the statusInfo objects of the job list have no status",
+    "job-list/links": "the job list has no rel=self link",
+    "job-list/type-response": "with type=process the listed jobs have type 'task'",
+    "job-list/processID-mandatory": "statusInfo objects (list and job) have no processID",
+    "job-list/processID-response": "/jobs ignores the processID filter",
+    "job-list/status-response": "/jobs ignores the status filter",
+    "job-list/datetime-response": "/jobs ignores the datetime filter",
+    "job-list/duration-response": "/jobs ignores minDuration and maxDuration",
+    "job-list/limit-response": "/jobs ignores limit",
+    "callback/job-callback": "subscriber URIs are accepted but never called",
+    "dismiss/job-dismiss-op": "DELETE /jobs/{jobID} answers 405 Method Not Allowed",
+    "dismiss/job-dismiss-success": "DELETE /jobs/{jobID} answers 200 but the job goes on running",
     # -- core execution, jobs and results (Annex A tests 16-47) ------------------------------------------
     "core/job-creation-op": "POST /processes/{processID}/execution answers 405 Method Not Allowed",
     "core/job-creation-auto-execution-mode": "with Prefer: respond-async a sync-only process answers asynchronously (201)",
@@ -670,7 +689,7 @@ class FaultServer(ThreadingHTTPServer):
         """POST ``doc`` to the subscriber URI ``kind`` if it is an http://127.0.0.1 URL (a failure is noted in
         the job's message)."""
         uri = job.subscriber.get(kind)
-        if not uri or not is_loopback_http(uri):
+        if not uri or not is_loopback_http(uri) or self.fault("callback/job-callback"):
             return
         req = urllib.request.Request(uri, data=json.dumps(doc).encode(), method="POST",
                                      headers={"Content-Type": JSON})
@@ -1308,6 +1327,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.fault("core/job-success"):
             doc.pop("jobID")
             doc.pop("type")
+        if self.fault("job-list/processID-mandatory"):
+            doc.pop("processID", None)
         self.send_doc(doc, f"Job {job.id}", query)
 
     def get_results(self, segs: list[str], query: dict[str, list[str]]) -> None:
@@ -1343,7 +1364,12 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, serialize(job.results[oid], media), ctype)
 
     def delete_job(self, segs: list[str], query: dict[str, list[str]]) -> None:
+        if self.fault("dismiss/job-dismiss-op"):
+            raise ApiError(405, BAD_REQUEST, "DELETE is not allowed here")
         job = self.job_of(segs[1])
+        if self.fault("dismiss/job-dismiss-success"):
+            self.send_json(200, job.status_info(self.base))
+            return
         if job.status == "dismissed":
             raise ApiError(410, JOB_DISMISSED, f"job {job.id} was already dismissed", title="Gone")
         job.cancel.set()
@@ -1357,14 +1383,37 @@ class Handler(BaseHTTPRequestHandler):
             raw = query.get(name)
             return None if raw is None else [x.strip() for v in raw for x in v.split(",") if x.strip()]
 
+        jl = "job-list/"
+        if self.fault(jl + "job-list-op"):
+            raise ApiError(405, BAD_REQUEST, "GET is not allowed here")
+        for name, param in (("type-definition", "type"), ("processID-definition", "processID"),
+                            ("duration-definition", "maxDuration")):
+            if self.fault(jl + name) and param in query:
+                raise ApiError(400, BAD_REQUEST, f"unknown parameter {param!r}")
+        if self.fault(jl + "status-definition") and "dismissed" in ",".join(query.get("status", [])):
+            raise ApiError(400, BAD_REQUEST, "status 'dismissed' is not supported")
+        if self.fault(jl + "datetime-definition") and ".." in ",".join(query.get("datetime", [])):
+            raise ApiError(400, BAD_REQUEST, "open intervals are not supported")
+        if self.fault(jl + "limit-definition") and self.int_param(query, "limit", LIMIT_DEFAULT, 1, 10**9) > 50:
+            raise ApiError(400, BAD_REQUEST, "limit must be at most 50")
         limit = min(LIMIT_MAX, self.int_param(query, "limit", LIMIT_DEFAULT, 1, 10**9))  # above the maximum: clamped
+        if self.fault(jl + "limit-response"):
+            limit = LIMIT_MAX
         offset = self.int_param(query, "offset", 0, 0, 10**9)
         types, pids, statuses = values("type"), values("processID"), values("status")
+        if self.fault(jl + "processID-response"):
+            pids = None
+        if self.fault(jl + "status-response"):
+            statuses = None
         for s in statuses or []:
             if s not in STATUSES:
                 raise ApiError(400, BAD_REQUEST, f"status {s!r} is not one of {list(STATUSES)}")
         low_t, high_t = self.interval(query["datetime"][0] if query.get("datetime") else None)
+        if self.fault(jl + "datetime-response"):
+            low_t = high_t = None
         min_d, max_d = self.duration_param(query, "minDuration"), self.duration_param(query, "maxDuration")
+        if self.fault(jl + "duration-response"):
+            min_d = max_d = None
         at = now()
         with self.server.lock:
             jobs = sorted(self.server.jobs.values(), key=lambda j: j.seq, reverse=True)
@@ -1386,9 +1435,18 @@ class Handler(BaseHTTPRequestHandler):
                     continue
             picked.append(job)
         page = picked[offset:offset + limit]
-        doc = {"jobs": [j.status_info(self.base) for j in page],
-               "links": self.page_links("/jobs", query, offset, limit, len(picked))}
-        self.send_doc(doc, "Jobs", query)
+        infos = [j.status_info(self.base) for j in page]
+        for info in infos:
+            if self.fault(jl + "job-list-success"):
+                info.pop("status", None)
+            if self.fault(jl + "type-response") and types is not None:
+                info["type"] = "task"
+            if self.fault(jl + "processID-mandatory"):
+                info.pop("processID", None)
+        links = self.page_links("/jobs", query, offset, limit, len(picked))
+        if self.fault(jl + "links"):
+            links = [lk for lk in links if lk["rel"] != "self"]
+        self.send_doc({"jobs": infos, "links": links}, "Jobs", query)
 
     def interval(self, raw: str | None) -> tuple[datetime | None, datetime | None]:
         """(start, end) of the ``datetime`` parameter; an instant is a zero-length interval."""
