@@ -30,3 +30,26 @@ def pygeoapi_server() -> Iterator[object]:
         pytest.skip(str(exc))
     with running_pygeoapi(venv=ensure_venv()) as handle:
         yield handle
+
+
+@pytest.fixture(scope="module")
+def prefect_stack() -> Iterator[object]:
+    """pygeoapi-prefect 0.9.1 + a Prefect server + a local worker limited to 3 concurrent runs."""
+    from oaproc_testkit.servers._proc import ServerError, python312
+    from oaproc_testkit.servers.prefect import ensure_venv, running_prefect
+
+    try:
+        python312()
+    except ServerError as exc:
+        pytest.skip(str(exc))
+    with running_prefect(limit=3, venv=ensure_venv()) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def wraptile_server() -> Iterator[object]:
+    """wraptile's demo service (a pool of 3 workers)."""
+    from oaproc_testkit.servers.wraptile import ensure_venv, running_wraptile
+
+    with running_wraptile(venv=ensure_venv()) as handle:
+        yield handle
