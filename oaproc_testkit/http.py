@@ -10,12 +10,14 @@ completeness checks). Transport problems become ``RequestFailed`` with a one-lin
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from .errors import RequestFailed
@@ -44,6 +46,67 @@ def origin(url: str) -> tuple[str, str, int]:
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
+# The deadline of the request this thread is sending (time.monotonic()), read by every socket
+# operation: httpx's timeouts hold per read, so headers trickling in a byte at a time would never end.
+_DEADLINE = threading.local()
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read and write is bounded by the current request's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    @staticmethod
+    def _budget(timeout: float | None) -> float | None:
+        end = getattr(_DEADLINE, "at", None)
+        if end is None:
+            return timeout
+        remaining = end - time.monotonic()
+        if remaining <= 0:
+            raise httpcore.ReadTimeout("the request's deadline passed")
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._budget(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._budget(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, self._budget(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _DeadlineStream._budget(timeout), local_address,
+                                                       socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(path, _DeadlineStream._budget(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _deadline_transport() -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport(trust_env=False)
+    transport._pool._network_backend = _DeadlineBackend()  # noqa: SLF001 - httpx offers no public hook for this
+    return transport
+
+
 def build_client(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """The only place an httpx.Client is constructed for the server under test."""
     headers = {"User-Agent": USER_AGENT}
@@ -52,7 +115,7 @@ def build_client(settings: Settings, *, transport: httpx.BaseTransport | None = 
         headers=headers,
         timeout=httpx.Timeout(settings.timeout),
         follow_redirects=False,
-        transport=transport,
+        transport=transport or _deadline_transport(),
         trust_env=False,  # never route through a proxy from the environment
     )
 
@@ -166,6 +229,7 @@ class Http:
             if anonymous:
                 for name, _value in self.settings.headers:
                     request.headers.pop(name, None)
+            _DEADLINE.at = time.monotonic() + max(0.0, deadline - start)
             resp = self.client.send(request, stream=True)
             try:
                 chunks: list[bytes] = []
@@ -190,6 +254,8 @@ class Http:
             reason = self.redact(f"{type(exc).__name__}: {exc}".splitlines()[0])
             self._log(method, shown, None, start, "", reason)
             raise RequestFailed(method, shown, reason) from None
+        finally:
+            _DEADLINE.at = None
         self._log(method, shown, resp.status_code, start, resp.headers.get("content-type", ""))
         return resp
 
