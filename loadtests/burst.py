@@ -42,7 +42,8 @@ class State:
     def __init__(self) -> None:
         self.plan: P.BurstPlan | None = None
         self.queue: Queue[int] = Queue()
-        self.go = Event()
+        self.go = Event()  # set once the plan is here and every submitter has spawned: the burst's release
+        self.spawned = False
         self.records: dict[int, JobRecord] = {}
         self.log: JsonlLog | None = None
         self.started_at: float | None = None
@@ -89,7 +90,8 @@ def _take_plan(plan: P.BurstPlan) -> None:
     STATE.plan = plan
     for i in plan.indices:
         STATE.queue.put(i)
-    STATE.go.set()
+    if STATE.spawned:
+        STATE.go.set()
 
 
 @events.test_start.add_listener
@@ -120,6 +122,7 @@ def _test_start(environment: Any, **_kw: Any) -> None:
 
 @events.spawning_complete.add_listener
 def _spawned(**_kw: Any) -> None:
+    STATE.spawned = True
     if STATE.plan is not None:
         STATE.go.set()
 
@@ -194,7 +197,7 @@ class BurstShape(LoadTestShape):
         if settled >= plan.jobs or (STATE.hard_deadline is not None and time.time() > STATE.hard_deadline):
             return None
         users = plan.submit_concurrency
-        return users, float(users)
+        return users, float(users) * 1000.0  # spawn them all at once; they are released together
 
 
 @events.quitting.add_listener

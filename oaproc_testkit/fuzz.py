@@ -11,7 +11,8 @@ Properties, per process:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,74 @@ from .jobs import execute, json_or_none, wait_for_job
 from .runner import Session, media_type
 
 REQ = "/req/core/process-execute-input-validation"
+SHRINK_BUDGET_S = 20.0  # once a property failed, how long hypothesis may go on sending smaller requests
+
+
+class _Bounded:
+    """Wraps a property (which returns a problem, or None): failing inputs are remembered (a replay fails
+    again without a request) and, once ``SHRINK_BUDGET_S`` have passed since the first failure, new
+    inputs pass unsent, so that hypothesis stops shrinking with the smallest failure found so far.
+    Every failure is raised from one place, so hypothesis sees one and the same bug on replay."""
+
+    def __init__(self, prop: Callable[[Any], str | None], clock: Callable[[], float]) -> None:
+        self.prop, self.clock = prop, clock
+        self.failed: dict[str, str] = {}
+        self.first_failure: float | None = None
+
+    def __call__(self, case: Any) -> None:
+        key = json.dumps(case, sort_keys=True, default=str)
+        problem = self.failed.get(key)
+        if problem is None:
+            if self.first_failure is not None and self.clock() - self.first_failure > SHRINK_BUDGET_S:
+                return
+            problem = self.prop(case)
+            if problem is None:
+                return
+            self.failed[key] = problem
+            if self.first_failure is None:
+                self.first_failure = self.clock()
+        raise AssertionError(problem)
+
+
+def _as_function(bounded: _Bounded) -> Callable[[Any], None]:
+    def prop(case: Any) -> None:  # hypothesis wants a plain function with a named parameter
+        bounded(case)
+
+    return prop
+
+
+def _run(prop: Callable[[Any], str | None], strategy: Any, *, examples: int, seed: int | None,
+         clock: Callable[[], float]) -> bool:
+    """Run ``prop`` under hypothesis; True when it was falsified."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hseed
+
+    runner = settings(max_examples=examples, deadline=None, database=None, derandomize=seed is None,
+                      suppress_health_check=list(HealthCheck), print_blob=False,
+                      report_multiple_bugs=False)(given(strategy)(_as_function(_Bounded(prop, clock))))
+    if seed is not None:
+        runner = hseed(seed)(runner)
+    try:
+        runner()
+    except AssertionError:
+        return True
+    return False
+
+
+def quiet(description: Mapping[str, Any], inputs: Mapping[str, Any], *, keep: str | None = None) -> dict[str, Any]:
+    """``inputs`` with the process's fail switch off and its delay at the minimum (as the execution
+    checks do): a generated ``fail: true`` is the process doing what it was asked, not a finding.
+    ``keep`` names an input to leave as generated (the one made invalid on purpose)."""
+    from .checks._jobs_fixture import delay_input, delay_value, fail_input
+
+    out = dict(inputs)
+    switch = fail_input(description)
+    if switch and switch != keep:
+        out[switch] = False
+    delay = delay_input(description)
+    if delay and delay[0] != keep:
+        out[delay[0]] = delay_value(delay[1], 0.0)
+    return out
 
 
 @dataclass
@@ -58,19 +127,18 @@ def _curl(session: Session, pid: str, body: dict[str, Any], prefer: str | None) 
 def check_valid(session: Session, pid: str, description: Mapping[str, Any], *, examples: int,
                 seed: int | None) -> Falsified | None:
     """Run the valid-input property for one process; return the shrunk counterexample, if any."""
-    from hypothesis import HealthCheck, given, settings
-
     from .inputs import validate_value
     from .strategies import valid_inputs
 
     last: list[Falsified] = []
 
-    def prop(inputs: dict[str, Any]) -> None:
+    def prop(generated: dict[str, Any]) -> str | None:
+        inputs = quiet(description, generated)
         try:
             sub, body = _post(session, pid, inputs)
         except RequestFailed as exc:
             last.append(Falsified(pid, REQ, "an answer", exc.reason, _curl(session, pid, {"inputs": inputs}, None)))
-            raise AssertionError(exc.reason) from None
+            return exc.reason
         resp = sub.response
         problem = None
         if resp.status_code >= 500:
@@ -86,32 +154,23 @@ def check_valid(session: Session, pid: str, description: Mapping[str, Any], *, e
                     problem = (f"a result valid against the schema of output {oid!r}", errs[0])
         if problem:
             last.append(Falsified(pid, REQ, problem[0], problem[1], _curl(session, pid, body, sub.headers.get("Prefer"))))
-            raise AssertionError(problem[1])
+            return problem[1]
+        return None
 
-    runner = settings(max_examples=examples, deadline=None, database=None, derandomize=seed is None,
-                      suppress_health_check=list(HealthCheck), print_blob=False)(given(valid_inputs(description))(prop))
-    if seed is not None:
-        from hypothesis import seed as hseed
-
-        runner = hseed(seed)(runner)
-    try:
-        runner()
-    except AssertionError:
-        return last[-1] if last else None
-    return None
+    falsified = _run(prop, valid_inputs(description), examples=examples, seed=seed, clock=session.clock)
+    return last[-1] if falsified and last else None
 
 
 def check_invalid(session: Session, pid: str, description: Mapping[str, Any], *, examples: int,
                   seed: int | None) -> Falsified | None:
     """Run the invalid-input property for one process; return the shrunk counterexample, if any."""
-    from hypothesis import HealthCheck, given, settings
-
     from .strategies import invalid_inputs
 
     last: list[Falsified] = []
 
-    def prop(case: tuple[str, dict[str, Any]]) -> None:
-        bad_input, inputs = case
+    def prop(case: tuple[str, dict[str, Any]]) -> str | None:
+        bad_input, generated = case
+        inputs = quiet(description, generated, keep=bad_input)
         try:
             sub, body = _post(session, pid, inputs)
             problem = None
@@ -135,16 +194,8 @@ def check_invalid(session: Session, pid: str, description: Mapping[str, Any], *,
             problem, body = ("an answer", exc.reason), {"inputs": inputs}
         if problem:
             last.append(Falsified(pid, REQ, problem[0], problem[1], _curl(session, pid, body, None)))
-            raise AssertionError(problem[1])
+            return problem[1]
+        return None
 
-    runner = settings(max_examples=examples, deadline=None, database=None, derandomize=seed is None,
-                      suppress_health_check=list(HealthCheck), print_blob=False)(given(invalid_inputs(description))(prop))
-    if seed is not None:
-        from hypothesis import seed as hseed
-
-        runner = hseed(seed)(runner)
-    try:
-        runner()
-    except AssertionError:
-        return last[-1] if last else None
-    return None
+    falsified = _run(prop, invalid_inputs(description), examples=examples, seed=seed, clock=session.clock)
+    return last[-1] if falsified and last else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from oaproc_testkit.inputs import decode_input, input_descriptions, input_schema, occurs, validate_value
+from oaproc_testkit.inputs import _is_occurrence_list, decode_input, input_descriptions, input_schema, occurs, validate_value
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CRS84H = "http://www.opengis.net/def/crs/OGC/0/CRS84h"
@@ -175,8 +175,11 @@ def assert_execute_body_shape(body: Mapping[str, Any], description: Mapping[str,
     assert set(body) <= {"inputs", "outputs", "response", "subscriber"}, body.keys()
     assert isinstance(body.get("inputs", {}), dict)
     for iid, value in body.get("inputs", {}).items():
-        multi = occurs(input_descriptions(description).get(iid, {}))[1] != 1
-        occurrences = value if isinstance(value, list) and multi else [value]
+        idesc = input_descriptions(description).get(iid, {})
+        multi = occurs(idesc)[1] != 1
+        # a list is the occurrences, unless the schema itself takes arrays and the list is one such value
+        occurrences = value if isinstance(value, list) and multi and _is_occurrence_list(input_schema(idesc), value) \
+            else [value]
         for occ in occurrences:
             if isinstance(occ, dict):
                 assert "value" in occ or "href" in occ or "bbox" in occ, f"{iid}: bare object {occ!r}"

@@ -91,12 +91,13 @@ def test_broken_concurrency_limit_exits_3_with_the_burst_in_the_reports(tmp_path
     try:
         proc = cli("check", handle.url, "--class", "core", "--report-dir", str(tmp_path), "--burst",
                    "--burst-process", "sleep", "--inputs", '{"seconds": 1}', "--jobs", "6",
-                   "--expect-max-concurrency", "2", "--job-timeout", "30")
+                   "--expect-max-concurrency", "1", "--job-timeout", "30")
     finally:
         handle.stop()
     assert proc.returncode == 3, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "concurrency limit exceeded" in proc.stdout
     report = json.loads((tmp_path / "report.json").read_text())
-    assert report["burst"]["max_concurrency"] == 3 and report["burst"]["violations"]
+    # the conformance run may still hold a slot with a slow job of its own: 2 or 3 run at once
+    assert report["burst"]["max_concurrency"] in (2, 3) and report["burst"]["violations"]
     assert (tmp_path / "burst" / "timeline.svg").is_file()
     assert "concurrency limit exceeded" in (tmp_path / "summary.md").read_text()

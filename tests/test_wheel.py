@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def installed(tmp_path_factory) -> Path:
     """The wheel, built from this checkout and installed (no deps, not editable) into a private target."""
     work = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(work), str(ROOT)],
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work), str(ROOT)],
                    check=True, capture_output=True, timeout=300)
     wheel = next(work.glob("oaproc_testkit-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
