@@ -116,7 +116,7 @@ def _post(session: Session, pid: str, inputs: Mapping[str, Any]) -> tuple[Any, d
     return execute(session.http, pid, body, prefer=prefer), body
 
 
-def _curl(session: Session, pid: str, body: dict[str, Any], prefer: str | None) -> str:
+def _curl(session: Session, pid: str, body: Any, prefer: str | None) -> str:
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if prefer:
         headers["Prefer"] = prefer
@@ -198,4 +198,36 @@ def check_invalid(session: Session, pid: str, description: Mapping[str, Any], *,
         return None
 
     falsified = _run(prop, invalid_inputs(description), examples=examples, seed=seed, clock=session.clock)
+    return last[-1] if falsified and last else None
+
+
+def check_malformed(session: Session, pid: str, description: Mapping[str, Any], *, examples: int,
+                    seed: int | None) -> Falsified | None:
+    """Bodies that are JSON but not an execute object (an array, a string, a number, ``inputs`` that is
+    not a map) never get a 5xx (/req/core/process-execute-request: the body is an execute.yaml object).
+    Whether a lenient server may accept such a body the standard does not say; only a crash is judged."""
+    from hypothesis import strategies as st
+
+    leaf = st.one_of(st.integers(-5, 5), st.text(max_size=4), st.booleans(), st.none())
+    bodies = st.one_of(st.lists(st.one_of(leaf, st.fixed_dictionaries({"inputs": st.just({})})), max_size=3),
+                       leaf, st.fixed_dictionaries({"inputs": st.one_of(st.lists(leaf, max_size=2), leaf)}))
+    last: list[Falsified] = []
+    url = session.http.url(f"/processes/{pid}/execution")
+
+    def prop(body: Any) -> str | None:
+        try:
+            resp = session.http.post(url, json=body)
+        except RequestFailed as exc:
+            problem = ("an answer", exc.reason)
+        else:
+            problem = None
+            if resp.status_code >= 500:
+                problem = ("a 4xx exception for a body that is not an execute object", f"status {resp.status_code}")
+        if problem:
+            last.append(Falsified(pid, "/req/core/process-execute-request", problem[0], problem[1],
+                                  _curl(session, pid, body, None)))
+            return problem[1]
+        return None
+
+    falsified = _run(prop, bodies, examples=examples, seed=seed, clock=session.clock)
     return last[-1] if falsified and last else None

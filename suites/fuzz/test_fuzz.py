@@ -42,3 +42,8 @@ def test_fuzz_valid_inputs(fuzz_session):
 def test_fuzz_invalid_inputs(fuzz_session):
     """/req/core/process-execute-input-validation (B): invalid inputs get a 4xx exception, never 5xx or success."""
     _run(fuzz_session, fuzz.check_invalid)
+
+
+def test_fuzz_malformed_bodies(fuzz_session):
+    """/req/core/process-execute-request: JSON bodies that are not execute objects never get a 5xx."""
+    _run(fuzz_session, fuzz.check_malformed)
