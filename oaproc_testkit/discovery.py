@@ -195,20 +195,26 @@ class ServerSnapshot:
                 resp = self.http.get(url, accept="application/vnd.oai.openapi+json;version=3.0, application/json;q=0.9, */*;q=0.1")
             except RequestFailed as exc:
                 raise Unavailable(Finding("/req/core/api-definition-success", "GET", exc.url, "the API definition", exc.reason)) from None
-            doc = json_or_none(resp)
-            if doc is None:
-                import yaml  # an OpenAPI document may come as YAML
-
-                try:
-                    doc = yaml.safe_load(resp.text)
-                except yaml.YAMLError:
-                    doc = None
-            if resp.status_code != 200 or not isinstance(doc, Mapping):
+            doc = definition_document(resp)
+            if resp.status_code != 200 or doc is None:
                 raise Unavailable(Finding("/req/core/api-definition-success", "GET", url,
                                           "200 with a JSON or YAML API definition", f"status {resp.status_code}, {_ctype(resp)}"))
             return url, doc
 
         return self.cached("api", load)
+
+
+def definition_document(resp: httpx.Response) -> Mapping[str, Any] | None:
+    """An API definition body as a mapping: JSON, else YAML (OpenAPI documents come both ways)."""
+    doc = json_or_none(resp)
+    if doc is None:
+        import yaml
+
+        try:
+            doc = yaml.safe_load(resp.text)
+        except yaml.YAMLError:
+            doc = None
+    return doc if isinstance(doc, Mapping) else None
 
 
 def _ctype(resp: httpx.Response) -> str:

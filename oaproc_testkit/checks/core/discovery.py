@@ -11,13 +11,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-import httpx
 
-from ...discovery import find_links
+from ...discovery import definition_document, find_links
 from ...errors import RequestFailed
-from ...jobs import json_or_none
 from ...requirements import CONF, REL_CONFORMANCE
 from ...runner import CheckContext, media_type
 from .._registry import check
@@ -68,18 +65,6 @@ def api_definition_op(ctx: CheckContext) -> None:
                    f"GET of the {rel} link to be supported", f"status {resp.status_code}")
 
 
-def _looks_openapi(resp: httpx.Response) -> tuple[bool, Any]:
-    doc = json_or_none(resp)
-    if doc is None:
-        import yaml
-
-        try:
-            doc = yaml.safe_load(resp.text)
-        except yaml.YAMLError:
-            doc = None
-    return isinstance(doc, Mapping), doc
-
-
 @check("/conf/core/api-definition-success")
 def api_definition_success(ctx: CheckContext) -> None:
     """The API definition answers 200 with a document (/req/core/api-definition-success).
@@ -97,10 +82,11 @@ def api_definition_success(ctx: CheckContext) -> None:
         if rel == "service-doc":
             ctx.expect(bool(resp.content.strip()), resp, "a non-empty API documentation", "an empty body")
             continue
-        parsed, doc = _looks_openapi(resp)
-        if not ctx.expect(parsed, resp, "an API definition document (JSON or YAML object)",
+        doc = definition_document(resp)
+        if not ctx.expect(doc is not None, resp, "an API definition document (JSON or YAML object)",
                           f"{media_type(resp) or 'no Content-Type'} body that is neither"):
             continue
+        assert doc is not None
         version = doc.get("openapi") or doc.get("swagger")
         ctx.expect(isinstance(version, str) and bool(version), resp,
                    "a machine-readable API definition naming its format (an 'openapi' member)",
