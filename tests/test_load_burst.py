@@ -64,6 +64,17 @@ def test_sweep_counts_ends_before_starts_at_the_same_instant() -> None:
     assert peak == 1 and steps[-1] == (2, 0)
 
 
+def test_job_url_from_location_then_job_id_then_monitor_link() -> None:
+    from oaproc_testkit.load.follow import Answer, job_url_of
+
+    post = "http://h/processes/p/execution"
+    assert job_url_of("http://h/", post, Answer(201, {"Location": "/jobs/9"}, "{}", 0.0)) == "http://h/jobs/9"
+    assert job_url_of("http://h/", post, Answer(201, {}, '{"jobID": "abc"}', 0.0)) == "http://h/jobs/abc"
+    link = '<http://h/x>; rel="self", <http://h/jobs/7>; rel="monitor"'
+    assert job_url_of("http://h/", post, Answer(200, {"Link": link}, "", 0.0)) == "http://h/jobs/7"
+    assert job_url_of("http://h/", post, Answer(201, {}, "not json", 0.0)) is None
+
+
 # -- locust against the reference server -------------------------------------------------------------
 def burst(url: str, out: Path, *extra: str, timeout: float = 240) -> tuple[int, dict, str]:
     cmd = [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "burst.py"), "--headless", "--host", url,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
+from ..jobs import parse_link_header
 from .model import TERMINAL, JobRecord
 
 POLL_FIRST = 1.0
@@ -56,9 +57,9 @@ def job_url_of(base: str, submit_url: str, answer: Answer) -> str | None:
     doc = answer.json()
     if isinstance(doc, dict) and isinstance(doc.get("jobID"), str) and doc["jobID"]:
         return urljoin(base.rstrip("/") + "/", f"jobs/{doc['jobID']}")
-    for part in headers.get("link", "").split(","):
-        if "monitor" in part and "<" in part and ">" in part:
-            return urljoin(submit_url, part[part.index("<") + 1:part.index(">")])
+    for link in parse_link_header(headers.get("link", "")):
+        if "monitor" in link.get("rel", "").split():
+            return urljoin(submit_url, link["href"])
     return None
 
 
