@@ -8,6 +8,8 @@ whose headline names the prerequisite.
 
 from __future__ import annotations
 
+import threading
+
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -52,15 +54,23 @@ class ServerSnapshot:
         self.http = http
         self.settings = settings
         self._cache: dict[Any, tuple[bool, Any]] = {}
+        self._locks: dict[Any, threading.RLock] = {}
+        self._locks_lock = threading.Lock()
 
     # -- generic cache ------------------------------------------------------------------------------
     def cached(self, key: Any, factory: Callable[[], T]) -> T:
-        """Run ``factory`` once per key; later calls return its value or re-raise its exception."""
+        """Run ``factory`` once per key; later calls return its value or re-raise its exception.
+
+        Thread-safe: checks run concurrently, and a second caller of a key waits for the first one's value."""
         if key not in self._cache:
-            try:
-                self._cache[key] = (True, factory())
-            except (Unavailable, RequestFailed) as exc:
-                self._cache[key] = (False, exc)
+            with self._locks_lock:
+                lock = self._locks.setdefault(key, threading.RLock())
+            with lock:
+                if key not in self._cache:
+                    try:
+                        self._cache[key] = (True, factory())
+                    except (Unavailable, RequestFailed) as exc:
+                        self._cache[key] = (False, exc)
         ok, value = self._cache[key]
         if ok:
             return value

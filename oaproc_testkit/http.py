@@ -136,6 +136,10 @@ class Http:
         self.clock = clock
         self.exchanges: list[Exchange] = []
         self._origin = origin(settings.server_url)
+        # Execute requests (POST .../execution) in flight at once, when checks run concurrently: pygeoapi 0.24,
+        # for one, keeps the processor of the current request on its shared manager, so two concurrent
+        # executions can swap jobs. None: no bound.
+        self.execution_gate: threading.Semaphore | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -186,6 +190,15 @@ class Http:
         query: list[tuple[str, Any]] = list(self.settings.query)
         if params:
             query += list(params.items()) if isinstance(params, Mapping) else list(params)
+        gate = self.execution_gate if method == "POST" and url.rstrip("/").endswith("/execution") else None
+        if gate is not None:
+            with gate:
+                return self._request(method, url, hdrs, query, json, content, timeout, follow_redirects, anonymous)
+        return self._request(method, url, hdrs, query, json, content, timeout, follow_redirects, anonymous)
+
+    def _request(self, method: str, url: str, hdrs: dict[str, str], query: list[tuple[str, Any]], json: Any,
+                 content: bytes | str | None, timeout: float | None, follow_redirects: bool,
+                 anonymous: bool) -> httpx.Response:
         budget = timeout if timeout is not None else self.settings.timeout
         deadline = self.clock() + budget
         for _ in range(MAX_REDIRECTS + 1):

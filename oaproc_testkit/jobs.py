@@ -14,6 +14,23 @@ from .http import Http
 
 STATUS_CODES = frozenset({"accepted", "running", "successful", "failed", "dismissed"})
 TERMINAL = frozenset({"successful", "failed", "dismissed"})
+JOB_SUCCESS = "/req/core/job-success"  # the requirement a statusInfo (and its status word) belongs to
+
+#: Called with (URL, statusInfo) for every statusInfo a poll receives (see ``wait_for_job``).
+Observer = Callable[[str, Any], None]
+
+
+def status_outside_enum(status: object) -> str | None:
+    """Why ``status`` is not a job status of OAProc 1.0 (the statusCode enum), or None when it is one.
+
+    A status word outside the enum (``completed``, ``SUCCESSFUL``, ``done``) will never turn into one the
+    standard defines, so a client waiting for ``successful`` would wait forever: stop at once and report it
+    against /req/core/job-success (statusInfo.yaml, ``status``: statusCode.yaml)."""
+    if isinstance(status, str) and status in STATUS_CODES:
+        return None
+    shown = repr(status) if isinstance(status, str) else f"a JSON {type(status).__name__}"
+    return (f"status {shown[:60]} is not a statusCode of OAProc 1.0 ({', '.join(sorted(STATUS_CODES))}; "
+            f"{JOB_SUCCESS})")
 
 
 def backoff(initial: float = 0.05, factor: float = 1.6, maximum: float = 1.0) -> Iterator[float]:
@@ -44,6 +61,7 @@ class Submission:
     job_url: str | None = None
     job_url_source: str = ""  # "location", "jobID" (fallback), "monitor" or ""
     status_doc: Any = None
+    sent_at: float = 0.0  # http.clock() when the POST was sent
 
 
 def execute(
@@ -60,10 +78,11 @@ def execute(
     hdrs = {"Content-Type": "application/json", **(headers or {})}
     if prefer:
         hdrs["Prefer"] = prefer
+    sent_at = http.clock()
     resp = http.post(url, json=dict(body), headers=hdrs, accept=accept, follow_redirects=False)
     code = resp.status_code
     mode = "async" if code == 201 else "sync" if 200 <= code < 300 else "sync" if code == 303 else "error"
-    sub = Submission(url=url, body=body, headers=hdrs, response=resp, mode=mode)
+    sub = Submission(url=url, body=body, headers=hdrs, response=resp, mode=mode, sent_at=sent_at)
     if mode == "async":
         sub.status_doc = json_or_none(resp)
         loc = resp.headers.get("location")
@@ -138,6 +157,7 @@ class JobTrace:
     polls: int = 0
     timed_out: bool = False
     problem: str = ""  # a non-200, non-JSON or malformed statusInfo stopped the polling
+    unknown_status: bool = False  # the problem is a status word outside the statusCode enum
 
     @property
     def status(self) -> str | None:
@@ -157,8 +177,12 @@ def wait_for_job(
     sleep: Callable[[float], None] = time.sleep,
     intervals: Iterator[float] | None = None,
     until: Callable[[str], bool] = lambda status: status in TERMINAL,
+    observe: Observer | None = None,
 ) -> JobTrace:
-    """Poll ``job_url`` until ``until(status)`` holds, a problem occurs, or ``deadline_s`` passes."""
+    """Poll ``job_url`` until ``until(status)`` holds, a problem occurs, or ``deadline_s`` passes.
+
+    A status outside the statusCode enum is a problem at once (``status_outside_enum``): it ends the wait.
+    ``observe`` sees every statusInfo received (for validation at every stage of the job)."""
     trace = JobTrace(url=job_url)
     end = clock() + deadline_s
     waits = intervals or backoff()
@@ -181,8 +205,14 @@ def wait_for_job(
             trace.last_doc = doc
             return trace
         trace.last_doc = doc
+        if observe is not None:
+            observe(job_url, doc)
         if not trace.statuses or trace.statuses[-1][1] != status:
             trace.statuses.append((clock(), status))
+        outside = status_outside_enum(status)
+        if outside:
+            trace.problem, trace.unknown_status = f"GET {job_url}: {outside}", True
+            return trace
         if until(status):
             return trace
         remaining = end - clock()

@@ -43,6 +43,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption(*names, dest="oaproc_timeout", default="10", metavar="S", help="timeout of one request in seconds (10)")
     g.addoption("--job-timeout", dest="oaproc_job_timeout", default="60", metavar="S",
                 help="longest wait for one job to finish, in seconds (60)")
+    g.addoption("--run-timeout", dest="oaproc_run_timeout", default="600", metavar="S",
+                help="bound of the whole run in seconds (600; 0: none): after it the remaining tests are reported "
+                     "as not run and every report is still written")
+    g.addoption("--max-processes-per-test", dest="oaproc_max_per_test", default="10", metavar="N",
+                help="processes one result-shape test executes at most (10); the summary says when some were left out")
+    g.addoption("--concurrency", dest="oaproc_concurrency", default="6", metavar="N",
+                help="checks run at once (6; 1: one after the other)")
+    g.addoption("--parallel-executions", dest="oaproc_parallel_executions", default="1", metavar="N",
+                help="execute requests (POST .../execution) in flight at once (1: some servers mix up concurrent "
+                     "executions; jobs still run side by side)")
     g.addoption("--process", dest="oaproc_processes", action="append", default=[], metavar="ID",
                 help="restrict the processes exercised (repeatable)")
     g.addoption("--oaproc-strict", dest="oaproc_strict", action="store_true", help="recommendations fail instead of warn")
@@ -83,9 +93,23 @@ def build_settings(config: pytest.Config) -> Settings:
             fuzz_examples=int(positive_float(opt.oaproc_fuzz_examples)),
             fuzz_seed=int(opt.oaproc_fuzz_seed) if opt.oaproc_fuzz_seed is not None else None,
             report_dir=opt.oaproc_report_dir,
+            run_timeout=_run_timeout(opt.oaproc_run_timeout),
+            max_processes_per_test=int(positive_float(opt.oaproc_max_per_test)),
+            concurrency=int(positive_float(opt.oaproc_concurrency)),
+            parallel_executions=int(positive_float(opt.oaproc_parallel_executions)),
         )
     except (ConfigError, ValueError) as exc:
         raise pytest.UsageError(f"oaproc: {exc}") from None
+
+
+def _run_timeout(value: str) -> float | None:
+    from .errors import ConfigError
+    from .settings import positive_float
+
+    try:
+        return None if float(value) == 0 else positive_float(value)
+    except ValueError:
+        raise ConfigError(f"--run-timeout takes seconds (0: no bound), got {value!r}") from None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -129,7 +153,14 @@ class Runner:
         if marker is None or not marker.args or marker.args[0] != test_id:
             pytest.fail(f"suite test {self.item.nodeid} is marked {marker.args if marker else None} "
                         f"but runs the check of {test_id}", pytrace=False)
-        result = run_check(fn, self.session)
+        scheduler = self.item.config.stash.get(SCHEDULER_KEY, None)
+        if scheduler is not None and scheduler.has(fn):
+            result = scheduler.result(fn)
+        else:
+            result = run_check(fn, self.session)
+        live = self.item.config.stash.get(LIVE_KEY, None)
+        if live is not None:
+            live.clear()
         self.item.user_properties.append(("oaproc", result.to_dict()))
         if result.outcome is Outcome.SKIPPED:
             pytest.skip(result.reason)
@@ -137,7 +168,8 @@ class Runner:
         if result.outcome in (Outcome.FAILED, Outcome.ERROR) and known is not None:
             pytest.xfail(f"known deviation ({known}): {result.headline}")
         if result.outcome in (Outcome.FAILED, Outcome.ERROR):
-            pytest.fail("\n".join(f.headline for f in result.failures or result.findings), pytrace=False)
+            pytest.fail("\n".join(f.headline for f in result.failures or result.findings) or result.reason,
+                        pytrace=False)
         for f in result.warnings:
             warnings.warn(OaprocWarning(f.headline), stacklevel=1)
         return result
@@ -174,6 +206,27 @@ class Reporter:
             self.config.stash[UNREACHABLE] = True
             pytest.exit(f"oaproc: server unreachable: GET {exc.url}: {exc.reason}", returncode=2)
         self.wall_start = time.monotonic()
+        run.start_clock()
+        self._start_checks(session, run)
+
+    def _start_checks(self, session: pytest.Session, run: Session) -> None:
+        """Hand every collected check to the scheduler (concurrent run) and set up the live line."""
+        from .checks._registry import CHECKS
+        from .live import LiveLine
+        from .scheduler import CheckScheduler
+
+        live = LiveLine(self.config.pluginmanager.get_plugin("terminalreporter"),
+                        self.config.pluginmanager.get_plugin("capturemanager"), run.waits, run.clock)
+        self.config.stash[LIVE_KEY] = live
+        run.on_wait = live.tick
+        fns = []
+        for item in session.items:
+            marker = item.get_closest_marker("oaproc")
+            if marker is not None and marker.args and marker.args[0] in CHECKS:
+                fns.append(CHECKS[marker.args[0]])
+        scheduler = CheckScheduler(run, workers=run.settings.concurrency)
+        scheduler.start(fns)
+        self.config.stash[SCHEDULER_KEY] = scheduler
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         run = _session(self.config)
@@ -194,9 +247,14 @@ class Reporter:
         terminalreporter.write(render_summary(self.report, width=terminalreporter._tw.fullwidth))
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        scheduler = config.stash.get(SCHEDULER_KEY, None)
+        if scheduler is not None:
+            scheduler.shutdown()
         run = _session(config)
         if run is not None:
             run.close()
 
 
 UNREACHABLE = pytest.StashKey[bool]()
+SCHEDULER_KEY = pytest.StashKey[Any]()
+LIVE_KEY = pytest.StashKey[Any]()

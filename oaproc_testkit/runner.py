@@ -10,6 +10,7 @@ and malformed documents all end as one-line findings naming the requirement and 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
@@ -21,7 +22,9 @@ from . import schemas
 from .discovery import ServerSnapshot, Unavailable
 from .errors import RequestFailed
 from .http import Http
+from .jobs import JobTrace, wait_for_job
 from .results import CheckResult, Finding, Outcome
+from .runstate import RunTimedOut, StatusLog, WaitBoard
 from .settings import Settings
 
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -44,11 +47,69 @@ class Session:
         self.http = http or Http(settings, clock=clock)
         self.snapshot = ServerSnapshot(self.http, settings)
         self.clock = clock
-        self.sleep = sleep
+        self._sleep = sleep
         self.results: list[CheckResult] = []
         self.started = clock()
         self.undeclared: dict[str, str] = {}
-        self.baseline: dict[str, str] | None = None  # abstract-test ID -> reason (known deviations)  # class -> what shows it is implemented anyway
+        self.baseline: dict[str, str] | None = None  # abstract-test ID -> reason (known deviations)
+        self.status_log = StatusLog()  # every statusInfo received, for /conf/core/job-success
+        self.waits = WaitBoard()  # jobs being waited on now (the terminal's live line)
+        self.deadline: float | None = None  # clock() after which checks stop (--run-timeout); see start_clock
+        self.on_wait: Callable[[], None] | None = None  # called from the main thread while it waits
+        self.job_lives: list[tuple[str, float]] = []  # (label, seconds from POST to the end seen): critical path
+        self._lock = threading.Lock()
+        if settings.concurrency > 1:
+            self.http.execution_gate = threading.BoundedSemaphore(max(1, settings.parallel_executions))
+
+    def start_clock(self) -> None:
+        """The run begins now: ``--run-timeout`` counts from here."""
+        self.started = self.clock()
+        run_timeout = getattr(self.settings, "run_timeout", None)
+        self.deadline = self.started + run_timeout if run_timeout else None
+
+    def remaining(self) -> float | None:
+        """Seconds left before ``--run-timeout`` (None: no bound)."""
+        return None if self.deadline is None else self.deadline - self.clock()
+
+    def check_deadline(self) -> None:
+        """Raise RunTimedOut once the run's bound has passed."""
+        if self.deadline is not None and self.clock() >= self.deadline:
+            raise RunTimedOut(f"the run reached --run-timeout {self.settings.run_timeout:g} s")
+
+    def sleep(self, seconds: float) -> None:
+        """Wait between polls: never past the run's bound, and the live line is kept up to date."""
+        self.check_deadline()
+        left = self.remaining()
+        self._sleep(max(0.0, min(seconds, left)) if left is not None else seconds)
+        if self.on_wait is not None and threading.current_thread() is threading.main_thread():
+            self.on_wait()
+        self.check_deadline()
+
+    def observe_status(self, url: str, doc: Any) -> None:
+        """Keep a statusInfo received anywhere in the run (validated by /conf/core/job-success)."""
+        self.status_log.add(self.http.redact(url), doc)
+
+    def record_job_life(self, label: str, seconds: float) -> None:
+        with self._lock:
+            self.job_lives.append((label, seconds))
+
+    def follow_job(self, url: str, *, label: str, deadline_s: float | None = None, sent_at: float | None = None,
+                   **kw: Any) -> JobTrace:
+        """Poll a job until it ends (``wait_for_job``): bounded by ``--job-timeout`` and the run's bound, every
+        statusInfo kept for validation, the wait shown on the live line. ``sent_at``: when its POST was sent
+        (then the job's life is recorded for the critical path)."""
+        limit = self.settings.job_timeout if deadline_s is None else deadline_s
+        with self.waits.waiting(label, self.clock):
+            trace = wait_for_job(self.http, url, deadline_s=limit, clock=self.clock, sleep=self.sleep,
+                                 observe=self.observe_status, **kw)
+        if sent_at is not None and trace.finished:
+            self.record_job_life(label, self.clock() - sent_at)
+        return trace
+
+    def critical_path(self) -> float:
+        """The longest single wait of the run: a job's life (POST to the end seen) or one answer."""
+        longest_answer = max((e.elapsed for e in self.http.exchanges), default=0.0)
+        return max([longest_answer, *(s for _, s in self.job_lives)])
 
     def shared(self, key: Any, factory: Callable[[], Any]) -> Any:
         """A value computed once per run (e.g. a finished async job), shared by several checks."""
@@ -77,6 +138,7 @@ class CheckContext:
 
     # -- requests -----------------------------------------------------------------------------------
     def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        self.session.check_deadline()
         url = self.http.url(url)
         self.last = (method, self.http.redact(url))
         return self.http.request(method, url, **kw)
@@ -240,13 +302,22 @@ def probe_undeclared(session: Session, conf_class: str) -> None:
         return
 
 
-def run_check(fn: Callable[[CheckContext], None], session: Session) -> CheckResult:
-    """Run ``fn`` (a registered check) and return its CheckResult; never raises for server behaviour."""
+def run_check(fn: Callable[[CheckContext], None], session: Session, *, record: bool = True) -> CheckResult:
+    """Run ``fn`` (a registered check) and return its CheckResult; never raises for server behaviour.
+
+    ``record``: append the result to ``session.results`` (the scheduler records when the test reports it).
+    Once ``--run-timeout`` has passed a check is not started: it is skipped, saying so."""
     test = R.get(fn.test_id)  # type: ignore[attr-defined]
     start = session.clock()
     ctx = CheckContext(test, session)
     outcome: Outcome | None = None
     reason = ""
+    if session.deadline is not None and start >= session.deadline:
+        result = CheckResult(test=test, outcome=Outcome.SKIPPED,
+                             reason=f"not run: the run reached --run-timeout {session.settings.run_timeout:g} s")
+        if record:
+            session.results.append(result)
+        return result
     try:
         if test.conf_class != "core":
             try:
@@ -259,6 +330,8 @@ def run_check(fn: Callable[[CheckContext], None], session: Session) -> CheckResu
         fn(ctx)
     except Skip as exc:
         outcome, reason = Outcome.SKIPPED, session.settings.redact(str(exc))
+    except RunTimedOut as exc:  # not a verdict on the server: the check could not finish in the run's time
+        outcome, reason = Outcome.ERROR, f"stopped before it could finish: {exc}"
     except Abort:
         pass
     except Unavailable as exc:
@@ -282,5 +355,6 @@ def run_check(fn: Callable[[CheckContext], None], session: Session) -> CheckResu
             outcome = Outcome.PASSED
     result = CheckResult(test=test, outcome=outcome, findings=ctx.findings, reason=reason, notes=ctx.notes,
                          duration=session.clock() - start)
-    session.results.append(result)
+    if record:
+        session.results.append(result)
     return result

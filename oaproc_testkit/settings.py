@@ -64,6 +64,10 @@ class Settings:
     fuzz_examples: int = 50
     fuzz_seed: int | None = None
     max_processes: int = 25
+    max_processes_per_test: int = 10  # --max-processes-per-test: processes one result-shape test executes
+    run_timeout: float | None = 600.0  # --run-timeout: after it the remaining checks are reported as not run
+    concurrency: int = 6  # --concurrency: checks run at once (1: one after the other)
+    parallel_executions: int = 1  # --parallel-executions: execute requests in flight at once
     report_dir: str | None = None
     extras: dict[str, str] = field(default_factory=dict)
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..discovery import Unavailable
 from ..errors import RequestFailed
-from ..jobs import TERMINAL, Submission, execute, json_or_none, wait_for_job
+from ..jobs import TERMINAL, Submission, execute, json_or_none
 
 if TYPE_CHECKING:
     from ..runner import CheckContext, Session
@@ -49,6 +49,7 @@ class KnownJob:
     job_id: str
     url: str
     doc: dict[str, Any] = field(default_factory=dict)
+    sent_at: float | None = None  # when its POST was sent (session clock)
 
     @property
     def status(self) -> str | None:
@@ -215,16 +216,20 @@ def job_id_of(sub: Submission) -> str | None:
 
 def submit(session: Session, plan: ProcessPlan, role: str) -> tuple[KnownJob | None, str]:
     """POST the plan with ``Prefer: respond-async``; (the job, "") or (None, why no job came)."""
+    session.check_deadline()
     try:
         sub = execute(session.http, plan.process_id, plan.body, prefer=ASYNC)
     except RequestFailed as exc:
         return None, f"POST {exc.url}: {exc.reason}"
+    if sub.mode == "async":
+        session.observe_status(sub.url, sub.status_doc)
     job_id = job_id_of(sub)
     if sub.job_url is None or job_id is None:
         return None, (f"POST {sub.url} answered {sub.response.status_code} ({sub.mode}) "
                       "without a job URL (no Location, jobID or monitor link)")
     doc = sub.status_doc if isinstance(sub.status_doc, Mapping) else {}
-    return KnownJob(role=role, process_id=plan.process_id, job_id=job_id, url=sub.job_url, doc=dict(doc)), ""
+    return KnownJob(role=role, process_id=plan.process_id, job_id=job_id, url=sub.job_url, doc=dict(doc),
+                    sent_at=sub.sent_at), ""
 
 
 def refresh(session: Session, job: KnownJob) -> dict[str, Any] | None:
@@ -235,14 +240,15 @@ def refresh(session: Session, job: KnownJob) -> dict[str, Any] | None:
         return None
     doc = json_or_none(resp)
     if resp.status_code == 200 and isinstance(doc, Mapping):
+        session.observe_status(job.url, doc)
         job.doc = dict(doc)
         return job.doc
     return None
 
 
 def _wait_until_started(session: Session, job: KnownJob, deadline_s: float) -> None:
-    trace = wait_for_job(session.http, job.url, deadline_s=deadline_s, clock=session.clock, sleep=session.sleep,
-                         until=lambda status: status != "accepted")
+    trace = session.follow_job(job.url, label=job.process_id, deadline_s=deadline_s,
+                               until=lambda status: status != "accepted")
     if isinstance(trace.last_doc, Mapping):
         job.doc = dict(trace.last_doc)
 
@@ -274,8 +280,8 @@ def build_job_set(session: Session) -> JobSet:
             out.notes.append(why)
     end = session.clock() + session.settings.job_timeout
     for job in pending:
-        trace = wait_for_job(session.http, job.url, deadline_s=max(0.5, end - session.clock()),
-                             clock=session.clock, sleep=session.sleep)
+        trace = session.follow_job(job.url, label=job.process_id, deadline_s=max(0.5, end - session.clock()),
+                                   sent_at=job.sent_at)
         if isinstance(trace.last_doc, Mapping):
             job.doc = dict(trace.last_doc)
         job.role = job.status if job.status in ("successful", "failed") else "other"
@@ -315,8 +321,7 @@ def slow_job(ctx: CheckContext) -> KnownJob | None:
         job, _ = submit(session, plan, "successful")
         if job is None:
             return None
-        trace = wait_for_job(session.http, job.url, deadline_s=session.settings.job_timeout,
-                             clock=session.clock, sleep=session.sleep)
+        trace = session.follow_job(job.url, label=job.process_id, sent_at=job.sent_at)
         if isinstance(trace.last_doc, Mapping):
             job.doc = dict(trace.last_doc)
         job.role = job.status if job.status in ("successful", "failed") else "other"

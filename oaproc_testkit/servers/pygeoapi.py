@@ -31,6 +31,8 @@ PYGEOAPI_VERSION = "0.24.0"
 REQUIREMENTS = (f"pygeoapi=={PYGEOAPI_VERSION}",)
 PROBES_SOURCE = Path(__file__).resolve().parent.parent / "probes" / "pygeoapi.py"
 PROBES_MODULE = "oaproc_probes"
+STANDARD_SLEEP_SOURCE = PROBES_SOURCE.parent / "standard_sleep.py"
+STANDARD_SLEEP_MODULE = "oaproc_standard_sleep"
 
 #: resource name -> processor name (pygeoapi's own, or our probe classes)
 DEFAULT_PROCESSES: Mapping[str, str] = {
@@ -41,6 +43,15 @@ DEFAULT_PROCESSES: Mapping[str, str] = {
     "fail": f"{PROBES_MODULE}.FailProcessor",
     "multi-output": f"{PROBES_MODULE}.MultiOutputProcessor",
     "inputs": f"{PROBES_MODULE}.InputsProcessor",
+}
+
+#: pygeoapi's "standard configuration" (../shared/oaproc/real-servers.md): its own HelloWorld and Echo (Echo's
+#: required ``pause`` is at least 5.5 s) and a one-file sleep processor; no probes of ours, default security
+#: settings (loopback callback URLs refused). Used by ``bench/`` to measure the suites' speed.
+STANDARD_PROCESSES: Mapping[str, str] = {
+    "hello-world": "HelloWorld",
+    "echo": "Echo",
+    "sleep": f"{STANDARD_SLEEP_MODULE}.SleepProcessor",
 }
 
 
@@ -61,7 +72,7 @@ class PygeoapiHandle:
 
 
 def write_config(workdir: Path, port: int, *, manager: Mapping[str, Any] | None,
-                 processes: Mapping[str, str]) -> Path:
+                 processes: Mapping[str, str], allow_internal: bool = True) -> Path:
     """A minimal pygeoapi configuration serving ``processes`` on 127.0.0.1:``port``."""
     server: dict[str, Any] = {
         "bind": {"host": "127.0.0.1", "port": port}, "url": f"http://127.0.0.1:{port}",
@@ -86,7 +97,8 @@ def write_config(workdir: Path, port: int, *, manager: Mapping[str, Any] | None,
         },
         # allow_internal_requests: pygeoapi refuses subscriber (callback) URLs on loopback otherwise, and the
         # toolkit's callback receiver listens on 127.0.0.1 only.
-        "resources": {rid: {"type": "process", "processor": {"name": proc}, "allow_internal_requests": True}
+        "resources": {rid: {"type": "process", "processor": {"name": proc},
+                            **({"allow_internal_requests": True} if allow_internal else {})}
                       for rid, proc in processes.items()},
     }
     path = workdir / "config.yml"
@@ -107,10 +119,11 @@ def pygeoapi_env(venv: Path, workdir: Path, config: Path, openapi: Path) -> dict
 
 
 def prepare(venv: Path, workdir: Path, port: int, *, manager: Mapping[str, Any] | None,
-            processes: Mapping[str, str]) -> dict[str, str]:
+            processes: Mapping[str, str], allow_internal: bool = True) -> dict[str, str]:
     """Write config and OpenAPI document into ``workdir``; return pygeoapi's environment."""
     shutil.copyfile(PROBES_SOURCE, workdir / f"{PROBES_MODULE}.py")
-    config = write_config(workdir, port, manager=manager, processes=processes)
+    shutil.copyfile(STANDARD_SLEEP_SOURCE, workdir / f"{STANDARD_SLEEP_MODULE}.py")
+    config = write_config(workdir, port, manager=manager, processes=processes, allow_internal=allow_internal)
     openapi = workdir / "openapi.yml"
     env = pygeoapi_env(venv, workdir, config, openapi)
     proc = subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", str(config), "--output-file",
@@ -123,18 +136,24 @@ def prepare(venv: Path, workdir: Path, port: int, *, manager: Mapping[str, Any] 
 
 @contextmanager
 def running_pygeoapi(*, venv: Path | None = None, manager: str | Mapping[str, Any] | None = "tinydb",
-                     processes: Mapping[str, str] = DEFAULT_PROCESSES, port: int | None = None,
-                     workdir: Path | None = None, ready_timeout: float = 90) -> Iterator[PygeoapiHandle]:
+                     processes: Mapping[str, str] | None = None, port: int | None = None,
+                     workdir: Path | None = None, ready_timeout: float = 90,
+                     standard: bool = False) -> Iterator[PygeoapiHandle]:
     """Start pygeoapi on 127.0.0.1 and yield a handle; stop it (and its children) on exit.
 
-    ``manager``: "tinydb" (pygeoapi's TinyDB job manager, no concurrency limit), None (no manager:
-    synchronous execution only), or a full ``server.manager`` mapping."""
+    ``manager``: "tinydb" (pygeoapi's TinyDB job manager with ``output_dir``, no concurrency limit), None
+    (no manager: synchronous execution only), or a full ``server.manager`` mapping. ``standard``: pygeoapi's
+    standard configuration (``STANDARD_PROCESSES``, loopback callbacks refused as pygeoapi does by default)
+    instead of the probe configuration; ``processes`` overrides either."""
+    if processes is None:
+        processes = STANDARD_PROCESSES if standard else DEFAULT_PROCESSES
     venv = venv or ensure_venv()
     own_dir = workdir is None
     work = Path(tempfile.mkdtemp(prefix="oaproc-pygeoapi-")) if workdir is None else workdir
     port = port or free_port()
     mgr = tinydb_manager(work) if manager == "tinydb" else manager
-    env = prepare(venv, work, port, manager=None if mgr is None else dict(mgr), processes=processes)  # type: ignore[arg-type]
+    env = prepare(venv, work, port, manager=None if mgr is None else dict(mgr), processes=processes,  # type: ignore[arg-type]
+                  allow_internal=not standard)
     service = Service(
         f"pygeoapi {PYGEOAPI_VERSION}",
         [str(venv / "bin" / "python"), "-c",

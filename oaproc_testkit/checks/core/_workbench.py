@@ -36,7 +36,6 @@ from ...jobs import (
     execute,
     header_links,
     json_or_none,
-    wait_for_job,
 )
 from ...runner import JSON_TYPES, CheckContext, media_type
 from .. import _jobs_fixture as fx
@@ -224,8 +223,11 @@ def submit(ctx: CheckContext, info: ProcessInfo | str, body: Mapping[str, Any], 
            prefer: str | None = None) -> Submission:
     """POST the body to the process's execution endpoint (redirects not followed)."""
     pid = info if isinstance(info, str) else info.id
+    ctx.session.check_deadline()
     sub = execute(ctx.http, quote(pid, safe=""), body, prefer=prefer)
     ctx.last = ("POST", ctx.http.redact(sub.url))
+    if sub.mode == "async":
+        ctx.session.observe_status(sub.url, sub.status_doc)
     return sub
 
 
@@ -243,11 +245,10 @@ def job_url(ctx: CheckContext, job_id: str) -> str:
     return ctx.url(f"/jobs/{quote(job_id, safe='')}")
 
 
-def wait(ctx: CheckContext, url: str, **kw: Any) -> JobTrace:
-    """Follow a job (backoff polling) until it ends or ``--job-timeout`` passes."""
+def wait(ctx: CheckContext, url: str, *, label: str = "a job", sent_at: float | None = None, **kw: Any) -> JobTrace:
+    """Follow a job (backoff polling) until it ends or ``--job-timeout`` passes (``Session.follow_job``)."""
     ctx.last = ("GET", ctx.http.redact(url))
-    return wait_for_job(ctx.http, url, deadline_s=ctx.settings.job_timeout, clock=ctx.session.clock,
-                        sleep=ctx.session.sleep, **kw)
+    return ctx.session.follow_job(url, label=label, sent_at=sent_at, **kw)
 
 
 @dataclass
@@ -283,7 +284,7 @@ def async_job(ctx: CheckContext, info: ProcessInfo, body: Mapping[str, Any], *,
             run.job_id = job_id_of(sub)
             run.status_url = sub.job_url
             if follow:
-                run.trace = wait(ctx, sub.job_url)
+                run.trace = wait(ctx, sub.job_url, label=info.id, sent_at=sub.sent_at)
         return run
 
     return ctx.session.shared(key, make)
@@ -318,7 +319,7 @@ def expect_success(ctx: CheckContext, info: ProcessInfo, body: Mapping[str, Any]
         if sub.job_url is None:
             ctx.fail(resp, f"a job URL (Location) for {what}", "201 without Location or jobID", **kw)
             return None
-        trace = wait(ctx, sub.job_url)
+        trace = wait(ctx, sub.job_url, label=info.id, sent_at=sub.sent_at)
         if not ctx.expect(trace.status == "successful", trace.last_response or resp,
                           f"the job of {what} to end 'successful'", describe_trace(trace),
                           detail=body_excerpt(body), **kw):

@@ -310,7 +310,7 @@ def job_results_sync(ctx: CheckContext) -> None:
             continue
         seen += 1
         url = ctx.http.resolve(sub.url, monitors[0]["href"])
-        trace = wb.wait(ctx, url)
+        trace = wb.wait(ctx, url, label=info.id)
         last = trace.last_response or resp
         if trace.problem:
             ctx.fail(last, "the monitor link to lead to a statusInfo (200 JSON with status)", trace.problem)
