@@ -136,10 +136,9 @@ class Http:
         self.clock = clock
         self.exchanges: list[Exchange] = []
         self._origin = origin(settings.server_url)
-        # Execute requests (POST .../execution) in flight at once, when checks run concurrently: pygeoapi 0.24,
-        # for one, keeps the processor of the current request on its shared manager, so two concurrent
-        # executions can swap jobs. None: no bound.
-        self.execution_gate: threading.Semaphore | None = None
+        # Paces execute requests (POST .../execution) when checks run concurrently: a context-manager factory
+        # (``runstate.StaggerGate.passage``) or None. See StaggerGate for why.
+        self.execution_gate: Callable[[], Any] | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -192,7 +191,7 @@ class Http:
             query += list(params.items()) if isinstance(params, Mapping) else list(params)
         gate = self.execution_gate if method == "POST" and url.rstrip("/").endswith("/execution") else None
         if gate is not None:
-            with gate:
+            with gate():
                 return self._request(method, url, hdrs, query, json, content, timeout, follow_redirects, anonymous)
         return self._request(method, url, hdrs, query, json, content, timeout, follow_redirects, anonymous)
 

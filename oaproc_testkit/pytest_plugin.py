@@ -50,9 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="processes one result-shape test executes at most (10); the summary says when some were left out")
     g.addoption("--concurrency", dest="oaproc_concurrency", default="6", metavar="N",
                 help="checks run at once (6; 1: one after the other)")
-    g.addoption("--parallel-executions", dest="oaproc_parallel_executions", default="1", metavar="N",
-                help="execute requests (POST .../execution) in flight at once (1: some servers mix up concurrent "
-                     "executions; jobs still run side by side)")
+    g.addoption("--execution-gap", dest="oaproc_execution_gap", default="1", metavar="S",
+                help="execute requests start one at a time: the next waits for the last one's answer at most S "
+                     "seconds (1; 0: no pacing; some servers swap jobs when executions arrive together)")
     g.addoption("--process", dest="oaproc_processes", action="append", default=[], metavar="ID",
                 help="restrict the processes exercised (repeatable)")
     g.addoption("--oaproc-strict", dest="oaproc_strict", action="store_true", help="recommendations fail instead of warn")
@@ -96,7 +96,7 @@ def build_settings(config: pytest.Config) -> Settings:
             run_timeout=_run_timeout(opt.oaproc_run_timeout),
             max_processes_per_test=int(positive_float(opt.oaproc_max_per_test)),
             concurrency=int(positive_float(opt.oaproc_concurrency)),
-            parallel_executions=int(positive_float(opt.oaproc_parallel_executions)),
+            execution_gap=_non_negative(opt.oaproc_execution_gap),
         )
     except (ConfigError, ValueError) as exc:
         raise pytest.UsageError(f"oaproc: {exc}") from None
@@ -110,6 +110,18 @@ def _run_timeout(value: str) -> float | None:
         return None if float(value) == 0 else positive_float(value)
     except ValueError:
         raise ConfigError(f"--run-timeout takes seconds (0: no bound), got {value!r}") from None
+
+
+def _non_negative(value: str) -> float:
+    from .errors import ConfigError
+
+    try:
+        f = float(value)
+    except ValueError:
+        f = -1.0
+    if not f >= 0:
+        raise ConfigError(f"expected a number of seconds (0 or more), got {value!r}")
+    return f
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -24,7 +24,7 @@ from .errors import RequestFailed
 from .http import Http
 from .jobs import JobTrace, wait_for_job
 from .results import CheckResult, Finding, Outcome
-from .runstate import RunTimedOut, StatusLog, WaitBoard
+from .runstate import RunTimedOut, StaggerGate, StatusLog, WaitBoard
 from .settings import Settings
 
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -58,8 +58,8 @@ class Session:
         self.on_wait: Callable[[], None] | None = None  # called from the main thread while it waits
         self.job_lives: list[tuple[str, float]] = []  # (label, seconds from POST to the end seen): critical path
         self._lock = threading.Lock()
-        if settings.concurrency > 1:
-            self.http.execution_gate = threading.BoundedSemaphore(max(1, settings.parallel_executions))
+        if settings.concurrency > 1 and settings.execution_gap > 0:
+            self.http.execution_gate = StaggerGate(settings.execution_gap, clock).passage
 
     def start_clock(self) -> None:
         """The run begins now: ``--run-timeout`` counts from here."""

@@ -95,3 +95,37 @@ class WaitBoard:
         shown = ", ".join(f"{label} ({age:.0f} s)" for label, age in waits[:limit])
         more = ", ..." if len(waits) > limit else ""
         return f"waiting on {len(waits)} job{'s' if len(waits) != 1 else ''}: {shown}{more}"
+
+
+class StaggerGate:
+    """Execute requests start one at a time: a new one waits until the previous one has been answered or has
+    been in flight ``gap`` seconds (a long synchronous execution then no longer blocks the others).
+
+    Why: some servers keep per-request state on a shared object while they set a job up (pygeoapi 0.24's
+    manager stores the current processor in ``self.processor``), so two execute requests arriving together
+    can swap jobs; once a request has been with the server a while it is past that point."""
+
+    def __init__(self, gap: float, clock: Callable[[], float]) -> None:
+        self.gap = gap
+        self.clock = clock
+        self._cond = threading.Condition()
+        self._holder: object | None = None
+        self._since = 0.0
+
+    @contextmanager
+    def passage(self) -> Iterator[None]:
+        token = object()
+        with self._cond:
+            while self._holder is not None:
+                left = self.gap - (self.clock() - self._since)
+                if left <= 0:
+                    break
+                self._cond.wait(timeout=min(left, 0.5))
+            self._holder, self._since = token, self.clock()
+        try:
+            yield
+        finally:
+            with self._cond:
+                if self._holder is token:
+                    self._holder = None
+                self._cond.notify_all()

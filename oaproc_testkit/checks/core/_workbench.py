@@ -18,11 +18,13 @@ check's context and the requirement to name.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_all
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -40,6 +42,7 @@ from ...jobs import (
 from ...runner import JSON_TYPES, CheckContext, media_type
 from .. import _jobs_fixture as fx
 
+T = TypeVar("T")
 ASYNC = "respond-async"
 SYNC_OPT, ASYNC_OPT = "sync-execute", "async-execute"
 QUICK_DELAY_S = 0.0  # delay input of executions that should end at once (clamped to the input's minimum)
@@ -160,6 +163,35 @@ def pick(cands: Sequence[ProcessInfo], cap: int) -> list[ProcessInfo]:
     """At most ``cap`` candidates; slow ones (shortest delay above CHEAP_S) only when no quick one fits."""
     quick = [p for p in cands if p.quick_s <= CHEAP_S]
     return list(quick or cands)[:cap]
+
+
+def budgeted(ctx: CheckContext, cands: Sequence[ProcessInfo]) -> list[ProcessInfo]:
+    """Every candidate ("for each identified process"), quick ones first, up to ``--max-processes-per-test``;
+    the ones the budget leaves out are named in a ``budget:`` note (the summary repeats it)."""
+    cap = max(1, ctx.settings.max_processes_per_test)
+    chosen, left = list(cands[:cap]), list(cands[cap:])
+    if left:
+        ctx.note(f"budget: --max-processes-per-test {cap} left out {len(left)} process(es): "
+                 + ", ".join(p.id for p in left))
+    return chosen
+
+
+def note_exercised(ctx: CheckContext, ids: Sequence[str]) -> None:
+    """Say which processes the test executed (every report shows the notes)."""
+    if ids:
+        ctx.note("processes exercised: " + ", ".join(dict.fromkeys(ids)))
+
+
+def run_all(calls: Sequence[Callable[[], T]], *, workers: int = 4) -> list[T]:
+    """Run ``calls`` side by side (I/O: executions, job waits) and return their values in order.
+
+    An exception of a call (a failed request, the run's bound) is raised here, after all have ended."""
+    if len(calls) <= 1:
+        return [c() for c in calls]
+    with ThreadPoolExecutor(max_workers=min(workers, len(calls)), thread_name_prefix="oaproc-exec") as pool:
+        futures = [pool.submit(c) for c in calls]
+        wait_all(futures)
+    return [f.result() for f in futures]
 
 
 def by_mode(ctx: CheckContext) -> dict[str, ProcessInfo]:
@@ -461,8 +493,45 @@ def _verify_raw_one(ctx: CheckContext, resp: httpx.Response, shape: ResultShape,
             ctx.fail(resp, "valid JSON", f"invalid JSON ({str(exc).splitlines()[0][:80]})", requirement=req)
             return
         errors = I.validate_value(schema, value, strict_oneof=False)
-        ctx.expect(not errors, resp, f"the bare value of output {oid!r} (valid against its schema)",
-                   f"{_short(value)}: {errors[0] if errors else ''}", requirement=req)
+        if ctx.expect(not errors, resp, f"the bare value of output {oid!r} (valid against its schema)",
+                      f"{_short(value)}: {errors[0] if errors else ''}", requirement=req):
+            wrapper = envelope(value, oid, schema)
+            ctx.expect(not wrapper, resp, f"the bare value of output {oid!r}, not wrapped",
+                       f"{wrapper}: {_short(value)}", requirement=req)
+
+
+def _members_asked(schema: Mapping[str, Any]) -> set[str]:
+    """Member names an (object) schema mentions: ``properties``, ``required``, ``patternProperties`` keys."""
+    names: set[str] = set()
+    for part in schema_parts(schema):
+        if not isinstance(part, Mapping):
+            continue
+        props = part.get("properties")
+        if isinstance(props, Mapping):
+            names |= {str(k) for k in props}
+        req = part.get("required")
+        if isinstance(req, list):
+            names |= {str(k) for k in req}
+        if part.get("patternProperties"):
+            names.add("*")
+    return names
+
+
+def envelope(value: Any, oid: str, schema: Mapping[str, Any]) -> str:
+    """How a raw single-output body wraps its value ('' when it does not): the body's only member is the
+    output id, or its members are exactly ``id`` and ``value``; unless the output schema itself asks for
+    such members (then the process may well produce that object)."""
+    if not isinstance(value, Mapping):
+        return ""
+    keys = set(map(str, value))
+    asked = _members_asked(schema)
+    if "*" in asked:
+        return ""
+    if keys == {oid} and oid not in asked:
+        return f"an object whose only member is the output id {oid!r}"
+    if keys == {"id", "value"} and not ({"id", "value"} & asked):
+        return "an {\"id\", \"value\"} object (the results-document form of 2.0 drafts and pygeoapi)"
+    return ""
 
 
 def _json_schema_types(schema: Mapping[str, Any]) -> bool:

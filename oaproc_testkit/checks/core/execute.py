@@ -8,7 +8,7 @@ async, both -> sync. ``Prefer: respond-async``: async-only -> async, sync-only -
 process without jobControlOptions. ``Preference-Applied`` is a recommendation (warning).
 
 Synchronous results (29-33) are judged row by row of the table in clause 7.11.4 by
-``_workbench.verify_results``, on at most ``MAX_SHAPE_PROCESSES`` processes that fit the row.
+``_workbench.verify_results``, on every process that fits the row (up to ``--max-processes-per-test``).
 """
 
 from __future__ import annotations
@@ -164,19 +164,23 @@ OutputsFor = Callable[[wb.ProcessInfo], dict[str, Any] | None]
 def _sync_shape(ctx: CheckContext, cands: list[wb.ProcessInfo], outputs_for: OutputsFor, *,
                 response: str | None, none_reason: str) -> None:
     """Execute synchronously (no Prefer) and judge each answer against its row of the results table."""
-    tested = 0
-    for info in wb.pick(cands, MAX_SHAPE_PROCESSES):
-        outs = outputs_for(info)
-        body = wb.body_for(info, response=response, outputs=outs)
-        if body is None:
-            continue
-        sub = wb.submit(ctx, info, body)
+    planned: list[tuple[wb.ProcessInfo, dict[str, Any]]] = []
+    for info in wb.budgeted(ctx, cands):
+        body = wb.body_for(info, response=response, outputs=outputs_for(info))
+        if body is not None:
+            planned.append((info, body))
+    # every process that fits, executed side by side (as far as --parallel-executions lets the server take it)
+    subs = wb.run_all([lambda info=info, body=body: wb.submit(ctx, info, body) for info, body in planned])
+    tested: list[str] = []
+    for (info, body), sub in zip(planned, subs):
         if sub.response.status_code == 201 and info.mode is None:
             ctx.note(f"{info.id!r} declares no jobControlOptions and answered asynchronously; not used")
             continue
-        tested += 1
+        tested.append(info.id)
         shape = wb.ResultShape.of(info, body)
+        ctx.last = ("POST", ctx.http.redact(sub.url))
         wb.verify_results(ctx, sub.response, shape, requirement=ctx.requirement)
+    wb.note_exercised(ctx, tested)
     if not tested:
         ctx.skip(none_reason)
 

@@ -15,13 +15,13 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ...jobs import STATUS_CODES, TERMINAL, json_or_none
+from ... import schemas
+from ...jobs import STATUS_CODES, TERMINAL, json_or_none, status_outside_enum
 from ...requirements import NO_SUCH_JOB, RESULT_NOT_READY
 from ...runner import CheckContext
 from .._registry import check
 from . import _workbench as wb
 
-MAX_ASYNC_PROCESSES = 2
 MAX_JOB_TRIES = 3
 NOT_READY_DELAY_S = 3.0  # the delayed job runs this long: time to see it running and ask for results
 
@@ -99,6 +99,24 @@ def job_success(ctx: CheckContext) -> None:
         # A finished job does not go back to work; 'dismissed' may follow if someone dismissed it.
         ctx.expect(status in (seen, "dismissed"), resp, f"status {seen!r} (the job had already ended)",
                    f"status {status!r}")
+    _every_status_info(ctx)
+
+
+def _every_status_info(ctx: CheckContext) -> None:
+    """Every statusInfo the run has received so far (201 answers, each poll of each job, at every stage)
+    is valid against statusInfo.yaml, with the run's leniencies; one finding per distinct error."""
+    reported: set[str] = set()
+    for url, doc in ctx.session.status_log.documents():
+        errors = schemas.validate(doc, "statusInfo", pedantic=ctx.settings.schema_pedantic)
+        word = doc.get("status") if isinstance(doc, Mapping) else None
+        if status_outside_enum(word) and isinstance(word, str):
+            errors = [status_outside_enum(word) or ""] + errors
+        if not errors or errors[0] in reported:
+            continue
+        reported.add(errors[0])
+        method = "POST" if url.rstrip("/").endswith("/execution") else "GET"
+        ctx.fail(None, f"every statusInfo valid against statusInfo.yaml (this one: status {str(word)[:40]!r})",
+                 errors[0], detail="\n".join(errors[1:]), method=method, url=url)
 
 
 @check("/conf/core/job-exception-no-such-job")
@@ -138,22 +156,29 @@ def _async_shape(ctx: CheckContext, cands: list[wb.ProcessInfo], outputs_for: Ou
     (monitor link) is judged like an async one, or else the answer itself against the sync requirement."""
     tested = 0
     sync_answers: list[tuple[wb.AsyncRun, wb.ResultShape]] = []
-    for info in wb.pick(cands, MAX_ASYNC_PROCESSES):
+    planned: list[tuple[wb.ProcessInfo, dict[str, Any]]] = []
+    for info in wb.budgeted(ctx, cands):
         body = wb.body_for(info, response=response, outputs=outputs_for(info))
-        if body is None:
-            continue
-        run = wb.async_job(ctx, info, body)
+        if body is not None:
+            planned.append((info, body))
+    # every fitting process, its job started and followed side by side with the others
+    runs = wb.run_all([lambda info=info, body=body: wb.async_job(ctx, info, body) for info, body in planned])
+    exercised: list[str] = []
+    for (info, body), run in zip(planned, runs):
         resp = run.submission.response
         shape = wb.ResultShape.of(info, body)
         if resp.status_code == 201:
             tested += 1
+            exercised.append(info.id)
             _judge_job(ctx, run, shape)
         elif resp.status_code in (200, 204):
             sync_answers.append((run, shape))
         else:
             tested += 1
+            exercised.append(info.id)
             ctx.fail(resp, f"a successful execution of {info.id!r} with Prefer: respond-async",
                      f"status {resp.status_code}{wb.hint(resp)}", detail=wb.body_excerpt(body))
+    wb.note_exercised(ctx, exercised)
     if tested:
         return
     if not sync_answers:
