@@ -48,8 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      "as not run and every report is still written")
     g.addoption("--max-processes-per-test", dest="oaproc_max_per_test", default="10", metavar="N",
                 help="processes one result-shape test executes at most (10); the summary says when some were left out")
-    g.addoption("--concurrency", dest="oaproc_concurrency", default="6", metavar="N",
-                help="checks run at once (6; 1: one after the other)")
+    g.addoption("--concurrency", dest="oaproc_concurrency", default="16", metavar="N",
+                help="checks run at once (16; 1: one after the other)")
     g.addoption("--execution-gap", dest="oaproc_execution_gap", default="1", metavar="S",
                 help="execute requests start one at a time: the next waits for the last one's answer at most S "
                      "seconds (1; 0: no pacing; some servers swap jobs when executions arrive together)")

@@ -99,11 +99,15 @@ class WaitBoard:
 
 class StaggerGate:
     """Execute requests start one at a time: a new one waits until the previous one has been answered or has
-    been in flight ``gap`` seconds (a long synchronous execution then no longer blocks the others).
+    been in flight long enough (a long synchronous execution then no longer blocks the others).
 
     Why: some servers keep per-request state on a shared object while they set a job up (pygeoapi 0.24's
     manager stores the current processor in ``self.processor``), so two execute requests arriving together
-    can swap jobs; once a request has been with the server a while it is past that point."""
+    can swap jobs; a request that has been with the server a while is past that point. "A while" is three
+    times the slowest quick answer (under ``gap``) an execute request got so far, at least ``MIN_GAP_S``,
+    at most ``gap`` (and ``gap`` until a first answer shows how fast the server sets a job up)."""
+
+    MIN_GAP_S = 0.25
 
     def __init__(self, gap: float, clock: Callable[[], float]) -> None:
         self.gap = gap
@@ -111,21 +115,32 @@ class StaggerGate:
         self._cond = threading.Condition()
         self._holder: object | None = None
         self._since = 0.0
+        self._fast: float | None = None  # slowest execute answer that came within ``gap``
+
+    @property
+    def current_gap(self) -> float:
+        if self._fast is None:
+            return self.gap
+        return min(self.gap, max(self.MIN_GAP_S, 3 * self._fast))
 
     @contextmanager
     def passage(self) -> Iterator[None]:
         token = object()
         with self._cond:
             while self._holder is not None:
-                left = self.gap - (self.clock() - self._since)
+                left = self.current_gap - (self.clock() - self._since)
                 if left <= 0:
                     break
-                self._cond.wait(timeout=min(left, 0.5))
+                self._cond.wait(timeout=min(left, 0.25))
             self._holder, self._since = token, self.clock()
+        start = self._since
         try:
             yield
         finally:
+            took = self.clock() - start
             with self._cond:
+                if took < self.gap:
+                    self._fast = took if self._fast is None else max(self._fast, took)
                 if self._holder is token:
                     self._holder = None
                 self._cond.notify_all()

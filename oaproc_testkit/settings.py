@@ -66,7 +66,7 @@ class Settings:
     max_processes: int = 25
     max_processes_per_test: int = 10  # --max-processes-per-test: processes one result-shape test executes
     run_timeout: float | None = 600.0  # --run-timeout: after it the remaining checks are reported as not run
-    concurrency: int = 6  # --concurrency: checks run at once (1: one after the other)
+    concurrency: int = 16  # --concurrency: checks run at once (1: one after the other); most of them wait
     execution_gap: float = 1.0  # --execution-gap: a new execute request waits for the last one's answer this long
     report_dir: str | None = None
     extras: dict[str, str] = field(default_factory=dict)

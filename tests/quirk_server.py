@@ -16,7 +16,8 @@ Quirks:
   ``{"type": "object"}``); its raw single output comes back as ``{"result": {...}}`` / ``{"id": "result",
   "value": {...}}``.
 - ``ignore-prefer``: processes that allow both modes answer ``Prefer: respond-async`` synchronously (legal:
-  it is a preference); async-only processes stay asynchronous.
+  it is a preference) and call no subscriber for such a synchronous execution; async-only processes stay
+  asynchronous.
 - ``ignore-prefer-all``: as above, and there is no async-only process (``sleep`` is hidden).
 - ``completed``: statusInfo says ``completed`` where 1.0 says ``successful``.
 """
@@ -114,6 +115,11 @@ class QuirkServer(fs.FaultServer):
         if unknown:
             self.server_close()
             raise ValueError(f"unknown quirk(s): {sorted(unknown)}")
+
+    def callback(self, job: fs.Job, kind: str, doc: Any) -> None:
+        if job.sync and {"ignore-prefer", "ignore-prefer-all"} & self.quirks:
+            return  # a synchronous execution answers with its results; this server calls no subscriber then
+        super().callback(job, kind, doc)
 
     def execute_job(self, job: fs.Job) -> None:
         if "running-statusinfo" in self.quirks:

@@ -57,7 +57,11 @@ def run_summary(session: Session, *, wall: float, baseline: Mapping[str, str] | 
             "wall_seconds": round(wall, 3),
             "requests": len(latencies),
             "request_seconds": round(sum(latencies), 3),
+            # the longest single wait (a job from its POST to the end seen, or one answer): the run's floor
+            "critical_path_seconds": round(session.critical_path(), 3),
         },
+        # processes a result-shape test left out under --max-processes-per-test (test ID -> the note)
+        "budget": {r.test.id: n for r in results for n in r.notes if n.startswith("budget:")},
     }
     report["classes"] = count_classes(report["tests"])
     if baseline is not None:

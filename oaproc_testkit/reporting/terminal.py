@@ -37,6 +37,11 @@ def render_summary(report: dict[str, Any], *, width: int = 120, color: bool = Fa
                 if f["severity"] == "failure" or t["verdict"] == "error":
                     console.print(f"[red]FAIL[/red] {t['id']}: {_line(f)}")
     for t in report["tests"]:
+        if t["verdict"] == "error" and not t["findings"] and t.get("reason"):
+            console.print(escape(f"ERROR {t['id']}: {t['reason']}"))
+    for tid, note in sorted(report.get("budget", {}).items()):
+        console.print(escape(f"note: {tid}: {note}"))
+    for t in report["tests"]:
         if t["verdict"] == "known":
             console.print(escape(f"KNOWN {t['id']}: {t['message']}"))  # the baseline says why it is tolerated
     for stale in report.get("baseline", {}).get("stale", []):
@@ -48,7 +53,9 @@ def render_summary(report: dict[str, Any], *, width: int = 120, color: bool = Fa
     timing = report.get("timing", {})
     lat, wall = timing.get("request_seconds", 0.0), timing.get("wall_seconds", 0.0)
     ratio = f"{wall / lat:.2f}x" if lat else "n/a"
-    console.print(f"{timing.get('requests', 0)} requests, {lat:.2f} s waiting for answers; "
+    critical = timing.get("critical_path_seconds")
+    longest = f"; longest single wait {critical:.2f} s" if critical else ""
+    console.print(f"{timing.get('requests', 0)} requests, {lat:.2f} s waiting for answers{longest}; "
                   f"wall time {wall:.2f} s ({ratio} the request floor)")
     return buf.getvalue()
 
