@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the abstract tests and where each is checked")
     suites = sub.add_parser("suites", help="run the packaged pytest suites with raw pytest arguments")
     suites.add_argument("pytest_args", nargs=argparse.REMAINDER, help="e.g. --server-url URL -k landingpage")
+    _campaign_parser(sub)
     return parser
 
 
@@ -100,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_demo(args)
         if args.command == "list":
             return cmd_list()
+        if args.command == "campaign":
+            return cmd_campaign(args)
     except KeyboardInterrupt:
         print("oaproc-testkit: interrupted", file=sys.stderr)
         return EXIT_USAGE
@@ -306,6 +309,28 @@ def _width() -> int:
         return os.get_terminal_size().columns
     except OSError:
         return 120
+
+
+# -- campaign (oaproc_testkit/campaign; the same engine as loadtests/campaign.py) ------------------------
+def _campaign_parser(sub: Any) -> None:
+    from .campaign.options import add_options
+
+    add_options(sub.add_parser("campaign", help="one job per tile over one or several servers; resumable (--db)"),
+                group=False)
+
+
+def cmd_campaign(args: argparse.Namespace) -> int:
+    from .campaign.options import plan_from, tiles_from
+    from .campaign.run import run_campaign
+    from .campaign.tiles import TileError
+    from .errors import ConfigError
+
+    try:
+        summary = run_campaign(plan_from(args), tiles_from(args), progress=not args.no_progress and sys.stdout.isatty())
+    except (ConfigError, TileError) as exc:
+        print(f"oaproc-testkit campaign: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK if summary["passed"] else EXIT_LOAD
 
 
 if __name__ == "__main__":
