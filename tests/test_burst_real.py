@@ -44,3 +44,9 @@ def test_wraptile_runs_3_at_once(wraptile_server, tmp_path: Path) -> None:
                          "--jobs", "9", "--expect-max-concurrency", "3", "--job-timeout", "120")
     assert code == 0, out[-3000:]
     assert s["max_concurrency"] == 3 and s["succeeded"] == 9
+
+
+def test_campaign_of_16_tiles_on_pygeoapi_prefect(prefect_stack, tmp_path: Path) -> None:
+    from test_campaign_real import prefect_campaign  # the campaign's test, here to reuse this module's Prefect stack
+
+    prefect_campaign(prefect_stack, tmp_path)

@@ -180,8 +180,8 @@ def test_refused_submissions_are_retried_with_backoff(tmp_path: Path) -> None:
     assert s["counts"]["successful"] == 9 and s["retries_used"] >= 2
     [group] = s["failure_groups"]
     assert group["cause"].startswith("start_failed") and group["still_failed"] == []
-    assert group["example"]["exception"] is None or True  # the row's exception is cleared once it succeeds
     assert "status 500" in group["example"]["error"]
+    assert group["example"]["exception"]["http_status"] == 500  # the attempt keeps the server's report
 
 
 def test_failed_jobs_grouped_by_cause_with_the_exception_report(limited, tmp_path: Path) -> None:
@@ -195,6 +195,7 @@ def test_failed_jobs_grouped_by_cause_with_the_exception_report(limited, tmp_pat
     assert group["attempts"] == 4 and sorted(group["still_failed"]) == ["b", "d"]
     md = (tmp_path / "report" / "failures.md").read_text()
     assert "asked to end in failure" in md and "/jobs/" in md
+    assert group["example"]["job_url"].rsplit("/", 1)[-1] in group["example"]["exception"]["detail"]
     db = JobDB(tmp_path / "c.db")
     try:
         b = next(r for r in db.tiles() if r.tile_id == "b")

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS tiles (
 CREATE TABLE IF NOT EXISTS attempts (
   tile_id TEXT NOT NULL, attempt INTEGER NOT NULL, server TEXT NOT NULL, job_url TEXT,
   status TEXT NOT NULL, submitted_at REAL, accepted INTEGER NOT NULL DEFAULT 0, seen_running REAL, seen_end REAL,
-  server_started REAL, server_finished REAL, polls INTEGER NOT NULL DEFAULT 0, error TEXT, cause TEXT,
+  server_started REAL, server_finished REAL, polls INTEGER NOT NULL DEFAULT 0, error TEXT, cause TEXT, exception TEXT, log_link TEXT,
   PRIMARY KEY (tile_id, attempt));
 """
 
@@ -86,6 +86,8 @@ class Attempt:
     polls: int = 0
     error: str | None = None
     cause: str | None = None
+    exception: dict[str, Any] | None = None
+    log_link: str | None = None
 
 
 _JSON_COLS = ("bbox", "geometry", "fields", "exception")
@@ -152,6 +154,7 @@ class JobDB:
         for r in rows:
             d = dict(zip(_ATT_COLS, r))
             d["accepted"] = bool(d["accepted"])
+            d["exception"] = json.loads(d["exception"]) if d["exception"] else None
             out.append(Attempt(**d))
         return out
 
@@ -169,6 +172,7 @@ class JobDB:
             if attempt is not None:
                 a = asdict(attempt)
                 a["accepted"] = int(a["accepted"])
+                a["exception"] = json.dumps(a["exception"]) if a["exception"] is not None else None
                 self._con.execute(f"INSERT OR REPLACE INTO attempts ({', '.join(_ATT_COLS)}) VALUES "
                                   f"({', '.join('?' for _ in _ATT_COLS)})", [a[c] for c in _ATT_COLS])
             self._con.execute("COMMIT")

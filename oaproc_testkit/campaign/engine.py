@@ -382,7 +382,7 @@ class Engine:
         att.status = row.status = status
         att.seen_end = now
         row.finished_at = att.server_finished or now
-        row.log_link = log
+        row.log_link = att.log_link = log
         if status == "successful":
             row.last_error, row.exception = None, None
             att.error = att.cause = None
@@ -391,6 +391,6 @@ class Engine:
                 row.results_note = ("INVALID: " if ok is False else "") + note
         else:
             row.last_error, row.exception = error, exception
-            att.error = error
+            att.error, att.exception = error, exception
             att.cause = cause_of(status, exception, error)
         self.save(row, att)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .db import STATUSES, TileRow
+from .engine import cause_of
 
 COLOURS = {"not_started": "#eceff1", "queued": "#90caf9", "running": "#1e88e5", "successful": "#43a047",
            "failed": "#e53935", "start_failed": "#fb8c00", "lost": "#8e24aa", "stuck": "#6d4c41"}
@@ -46,6 +47,12 @@ def render_svg(rows: Sequence[TileRow], *, title: str, final: bool) -> str:
 
         def xy(p: Sequence[float]) -> str:
             return f"{PAD + (p[0] - minx) * scale:.1f},{H - PAD - (p[1] - miny) * scale:.1f}"
+
+        top = H - PAD - (maxy - miny) * scale
+        right = PAD + (maxx - minx) * scale
+        out.append(f'<text x="{PAD}" y="{H - 5}" font-size="10" fill="#78909c">{minx:g}, {miny:g}</text>'
+                   f'<text x="{right:.1f}" y="{max(12.0, top - 5):.1f}" font-size="10" fill="#78909c" '
+                   f'text-anchor="end">{maxx:g}, {maxy:g}</text>')
     n_free = sum(1 for r in rows if not shapes[r.tile_id])
     cols = max(1, int(n_free ** 0.5 + 0.999))
     cell = (W - 2 * PAD) / cols if n_free else 0
@@ -87,6 +94,15 @@ def render_svg(rows: Sequence[TileRow], *, title: str, final: bool) -> str:
         y += 16
         legend.append(f'<text x="{lx + 10}" y="{y}" font-size="11" fill="#455a64">'
                       + html.escape(", ".join(f"{k} {v}" for k, v in sorted(c.items()))) + "</text>")
+    causes = Counter(cause_of(r.status, r.exception, r.last_error) for r in rows
+                     if r.status in ("failed", "start_failed", "lost", "stuck"))
+    if causes:
+        y += 30
+        legend.append(f'<text x="{lx}" y="{y}" font-size="13" font-weight="bold">failing now, by cause</text>')
+        for cause, n in causes.most_common(6):
+            y += 17
+            legend.append(f'<text x="{lx}" y="{y}" font-size="11"><tspan font-weight="bold">{n}×</tspan> '
+                          f'{html.escape(_short(cause)[:60])}</text>')
     total_h = max(H, y + 20)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{W + LEGEND_W}" height="{total_h}" '
             f'viewBox="0 0 {W + LEGEND_W} {total_h}" font-family="sans-serif">'
@@ -100,6 +116,12 @@ def render_html(svg: str, *, title: str, final: bool, refresh: int = 3) -> str:
             'stroke-width:2}</style></head><body>' + svg +
             '<p style="color:#546e7a;font-size:12px">Hover a tile for its status, server, attempts and last error. '
             'failures.md and summary.json next to this page give the reasons.</p></body></html>\n')
+
+
+def _short(cause: str) -> str:
+    """A cause with URIs cut to their last segment (the legend is narrow; failures.md has them whole)."""
+    return " · ".join(p.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1] if p.count(":") >= 2 or "://" in p else p
+                      for p in cause.split(" · "))
 
 
 def _atomic(path: Path, text: str) -> None:

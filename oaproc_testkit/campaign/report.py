@@ -52,10 +52,10 @@ def failure_groups(rows: Sequence[TileRow], attempts: Sequence[Attempt]) -> list
         row = by_tile.get(a.tile_id)
         if row is not None and row.status != "successful" and a.tile_id not in g["still_failed"]:
             g["still_failed"].append(a.tile_id)
-        if g["example"] is None:
+        if g["example"] is None or (row is not None and row.status != "successful" and g["example"]["recovered"]):
             g["example"] = {"tile": a.tile_id, "attempt": a.attempt, "server": a.server, "job_url": a.job_url,
-                            "error": a.error, "exception": row.exception if row and row.exception else None,
-                            "log": row.log_link if row else None}
+                            "error": a.error, "exception": a.exception, "log": a.log_link,
+                            "recovered": row is not None and row.status == "successful"}
     return sorted(groups.values(), key=lambda g: -g["attempts"])
 
 
