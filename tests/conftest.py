@@ -18,9 +18,7 @@ settings.register_profile("oaproc-ci", derandomize=True, deadline=None, print_bl
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "oaproc-ci"))
 
 
-@pytest.fixture(scope="session")
-def pygeoapi_server() -> Iterator[object]:
-    """pygeoapi 0.24.0 with the TinyDB manager, HelloWorld, Echo and our probe processes."""
+def _pygeoapi() -> Iterator[object]:
     from oaproc_testkit.servers._proc import ServerError, python312
     from oaproc_testkit.servers.pygeoapi import ensure_venv, running_pygeoapi
 
@@ -30,6 +28,18 @@ def pygeoapi_server() -> Iterator[object]:
         pytest.skip(str(exc))
     with running_pygeoapi(venv=ensure_venv()) as handle:
         yield handle
+
+
+@pytest.fixture(scope="session")
+def pygeoapi_server() -> Iterator[object]:
+    """pygeoapi 0.24.0 with the TinyDB manager, HelloWorld, Echo and our probe processes."""
+    yield from _pygeoapi()
+
+
+@pytest.fixture(scope="module")
+def second_pygeoapi_server() -> Iterator[object]:
+    """Another pygeoapi like ``pygeoapi_server``, for a campaign over two servers at once."""
+    yield from _pygeoapi()
 
 
 @pytest.fixture(scope="module")

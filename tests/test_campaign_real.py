@@ -42,21 +42,8 @@ def test_16_tiles_on_wraptile(wraptile_server, tmp_path: Path) -> None:
     assert s["counts"]["successful"] == 16 and s["servers"][wraptile_server.url]["peak_concurrency"] == 3
 
 
-@pytest.fixture(scope="module")
-def second_pygeoapi():
-    from oaproc_testkit.servers._proc import ServerError, python312
-    from oaproc_testkit.servers.pygeoapi import ensure_venv, running_pygeoapi
-
-    try:
-        python312()
-    except ServerError as exc:
-        pytest.skip(str(exc))
-    with running_pygeoapi(venv=ensure_venv()) as handle:
-        yield handle
-
-
-def test_one_campaign_over_two_servers_each_with_its_own_limit(pygeoapi_server, second_pygeoapi, tmp_path: Path) -> None:
-    a, b = pygeoapi_server.url, second_pygeoapi.url
+def test_one_campaign_over_two_servers_each_with_its_own_limit(pygeoapi_server, second_pygeoapi_server, tmp_path: Path) -> None:
+    a, b = pygeoapi_server.url, second_pygeoapi_server.url
     s = campaign(f"{a},parallel=3", tmp_path, "--server", f"{b},parallel=2", "--process", "sleep", "--bbox", "0,0,5,4",
                  "--tile-size", "1", "--template", SLEEP_1S, "--job-timeout", "120")
     _report("two pygeoapi servers", s)

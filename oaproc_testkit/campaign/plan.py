@@ -4,9 +4,8 @@ description before the first submission."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -75,7 +74,6 @@ class CampaignPlan:
     poll_max: float = 5.0
     map_every: float = 2.0
     tiles_source: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def expected(self, server: ServerSpec) -> int | None:
         return server.expect if server.expect is not None else self.expect_max_concurrency
@@ -94,10 +92,6 @@ class CampaignPlan:
         d["servers"] = tuple(ServerSpec(url=s["url"], parallel=s["parallel"], query=tuple(map(tuple, s["query"])),
                                         headers=tuple(map(tuple, s["headers"])), expect=s["expect"]) for s in d["servers"])
         return cls(**d)
-
-
-def env_default(name: str, default: Any) -> Any:
-    return os.environ.get(name, default)
 
 
 def template_problems(description: Mapping[str, Any], body: Mapping[str, Any]) -> list[str]:

@@ -11,7 +11,6 @@ that do not validate against the process's output schema, tiles left unfinished.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -164,12 +163,13 @@ def print_summary(summary: dict[str, Any], out: Path, *, console: Any = None) ->
     console = console or Console(highlight=False)
     c = summary["counts"]
     table = Table(title=f"campaign of {summary['tiles']} tiles × {summary['process']}")
-    for col in ("server", "peak at once", "expected ≤", "source", "attempts", "drain s", "tiles"):
-        table.add_column(col)
+    for col in ("server", "peak", "expect ≤", "from", "jobs", "drain s", "tiles"):
+        table.add_column(col, overflow="fold")
     for url, s in summary["servers"].items():
-        table.add_row(escape(url), str(s["peak_concurrency"]), str(s["expected_max_concurrency"]),
-                      s["concurrency_source"], str(s["attempts"]), str(s["drain_seconds"]),
-                      ", ".join(f"{k} {v}" for k, v in s["tiles"].items()))
+        source = {"server timestamps": "timestamps"}.get(s["concurrency_source"], s["concurrency_source"])
+        table.add_row(escape(url.split("://", 1)[-1].rstrip("/")), str(s["peak_concurrency"]),
+                      "-" if s["expected_max_concurrency"] is None else str(s["expected_max_concurrency"]), source,
+                      str(s["attempts"]), str(s["drain_seconds"]), ", ".join(f"{k} {v}" for k, v in s["tiles"].items()))
     console.print(table)
     console.print(" · ".join(f"{k} {v}" for k, v in c.items() if v) + f" · drain {summary['drain_seconds']} s · "
                   f"{summary['throughput_tiles_per_minute']} tiles/min · {summary['retries_used']} retries")

@@ -7,7 +7,6 @@ Used by ``oaproc-testkit campaign`` and, piece by piece, by ``loadtests/campaign
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -178,6 +177,3 @@ def run_campaign(plan: CampaignPlan, tiles: Sequence[Tile], *, progress: bool = 
     finally:
         prep.db.close()
 
-
-def summary_json(summary: Mapping[str, Any]) -> str:
-    return json.dumps(summary, indent=1)
