@@ -325,3 +325,21 @@ def test_locust_file_runs_headless_and_distributed(limited, tmp_path: Path, dist
     assert s["counts"]["successful"] == 16 and s["attempts"] == 16
     assert s["servers"][limited.url]["peak_concurrency"] == 3
     assert "POST /processes/{id}/execution" in p.stdout + p.stderr  # the requests are in Locust's statistics
+
+
+def test_verdicts_from_the_database_rows_alone() -> None:
+    from oaproc_testkit.campaign.db import Attempt, TileRow
+    from oaproc_testkit.campaign.plan import CampaignPlan, ServerSpec
+    from oaproc_testkit.campaign.report import summarize
+
+    plan = CampaignPlan(process="p", template={}, servers=(ServerSpec(url="http://h/", parallel=2, expect=1),))
+    rows = [TileRow("a", 0, status="successful", server="http://h/", results_note="INVALID: output 'x' does not fit"),
+            TileRow("b", 1, status="successful", server="http://h/", results_note="1 output(s) valid"),
+            TileRow("c", 2, status="running", server="http://h/")]
+    atts = [Attempt("a", 1, "http://h/", "successful", "http://h/jobs/1", 0.0, True, None, 3.0, 1.0, 3.0),
+            Attempt("b", 1, "http://h/", "successful", "http://h/jobs/2", 0.0, True, None, 3.0, 2.0, 3.0)]
+    s = summarize(plan, rows, atts, run_end=5.0)
+    text = " | ".join(s["violations"])
+    assert "do not validate against the output schema" in text and "not finished" in text
+    assert "2 jobs ran at once" in text and s["servers"]["http://h/"]["peak_concurrency"] == 2
+    assert not s["passed"]
