@@ -24,7 +24,7 @@ from urllib.parse import urljoin
 from ..errors import RequestFailed
 from ..http import Exchange, Http
 from ..inputs import output_ids, validate_value
-from ..jobs import TERMINAL, backoff, execute, header_links, json_or_none, wait_for_job
+from ..jobs import backoff, execute, header_links, json_or_none, wait_for_job
 from ..load.model import parse_time
 from .db import IN_FLIGHT, Attempt, TileRow
 from .plan import CampaignPlan, ServerSpec
@@ -305,12 +305,12 @@ class Engine:
         end = max((att.submitted_at or self.clock()) + self.plan.job_timeout, self.clock() + 10.0)
         misses = 0
 
-        def seen(status: str) -> bool:
-            before = row.status
-            self._observe(row, att, status, {})
-            if row.status != before:
-                self.save(row, att)
-            return status in TERMINAL
+        def seen(_url: str, doc: Any) -> None:  # every statusInfo: status and the server's timestamps
+            if isinstance(doc, Mapping) and isinstance(doc.get("status"), str):
+                before = (row.status, att.server_started)
+                self._observe(row, att, doc["status"], doc)
+                if (row.status, att.server_started) != before:
+                    self.save(row, att)
 
         while True:
             remaining = end - self.clock()
@@ -319,7 +319,7 @@ class Engine:
                              error=f"GET {http.redact(url)}: still {row.status} after {self.plan.job_timeout:g} s")
                 return
             trace = wait_for_job(http, url, deadline_s=remaining, clock=self.clock, sleep=self.sleep,
-                                 intervals=backoff(0.2, 1.5, self.plan.poll_max), until=seen)
+                                 intervals=backoff(0.2, 1.5, self.plan.poll_max), observe=seen)
             att.polls += trace.polls
             last_doc = trace.last_doc
             if isinstance(last_doc, Mapping) and isinstance(last_doc.get("status"), str):
@@ -328,6 +328,9 @@ class Engine:
                 break
             if trace.timed_out:
                 continue  # the loop settles it as stuck
+            if getattr(trace, "unknown_status", False):  # a status word outside the statusCode enum
+                self._settle(row, att, "failed", exception=None, error=http.redact(trace.problem))
+                return
             resp = trace.last_response
             if resp is not None and resp.status_code in (404, 410) and f": status {resp.status_code}" in trace.problem:
                 misses += 1
