@@ -212,11 +212,17 @@ class Reporter:
 
         run = _session(self.config)
         assert run is not None
+        from .landing import diagnose_landing
+
         try:
-            run.http.get(run.settings.server_url)
+            resp = run.http.get(run.settings.server_url)
         except RequestFailed as exc:
             self.config.stash[UNREACHABLE] = True
             pytest.exit(f"oaproc: server unreachable: GET {exc.url}: {exc.reason}", returncode=2)
+        why = diagnose_landing(resp)
+        if why is not None:  # a wrong URL, not a verdict on a server: one line instead of dozens of failures
+            self.config.stash[UNREACHABLE] = True
+            pytest.exit(f"oaproc: not an OGC API - Processes landing page: {run.settings.redact(why)}", returncode=2)
         self.wall_start = time.monotonic()
         run.start_clock()
         self._start_checks(session, run)

@@ -101,3 +101,36 @@ def test_broken_concurrency_limit_exits_3_with_the_burst_in_the_reports(tmp_path
     assert report["burst"]["max_concurrency"] in (2, 3) and report["burst"]["violations"]
     assert (tmp_path / "burst" / "timeline.svg").is_file()
     assert "concurrency limit exceeded" in (tmp_path / "summary.md").read_text()
+
+
+def test_not_a_landing_page_exits_2_with_a_diagnosis(correct_server, tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    class Html(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            body = b"<html><body><a href='/shop'>Shop</a></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Html)
+    threading.Thread(target=site.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+    base = correct_server.url.rstrip("/")
+    try:
+        for url, says in ((f"http://127.0.0.1:{site.server_address[1]}/", "an HTML page without links"),
+                          (base + "/proceses", "answered 404"), (base + "/processes", "a process list")):
+            proc = cli("check", url, "--timeout", "5", "--report-dir", str(tmp_path))
+            assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+            lines = (proc.stdout + proc.stderr).strip().splitlines()
+            assert len(lines) == 1, lines
+            assert lines[0].startswith(f"oaproc-testkit: not an OGC API - Processes landing page: GET {url} ")
+            assert says in lines[0] and "`links`" in lines[0]
+    finally:
+        site.shutdown()
+        site.server_close()
