@@ -195,7 +195,8 @@ def cmd_check(args: argparse.Namespace, *, extra_baseline: str | None = None) ->
         report["burst"] = burst
     if report_dir:
         write_reports(report, report_dir, redact=_redactor(args))
-    print(render_summary(report, width=_width(), color=sys.stdout.isatty()), end="")
+    print(render_summary(report, width=_width(), color=sys.stdout.isatty(), verbose=getattr(args, "verbose", False)),
+          end="")
     if report.get("burst"):
         _print_burst(report["burst"])
     if gate_failed(report):
@@ -263,12 +264,14 @@ def run_burst(args: argparse.Namespace, report_dir: str | None) -> tuple[dict[st
 
 
 def _print_burst(burst: dict[str, Any]) -> None:
+    from .reporting import shown
+
     if "error" in burst:
         print(f"burst: {burst['error']}")
         return
     keys = ("jobs", "accepted", "failed_submissions", "succeeded", "failed", "lost", "stuck", "max_concurrency",
             "expected_max_concurrency", "drain_seconds")
-    print("burst: " + ", ".join(f"{k}={burst.get(k)}" for k in keys if k in burst))
+    print("burst: " + ", ".join(f"{k}={shown(k, burst[k])}" for k in keys if k in burst))
     for v in burst.get("violations", []):
         print(f"burst VIOLATION: {v}")
 

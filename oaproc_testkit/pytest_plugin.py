@@ -178,7 +178,7 @@ class Runner:
             pytest.skip(result.reason)
         known = (self.session.baseline or {}).get(result.test.id)
         if result.outcome in (Outcome.FAILED, Outcome.ERROR) and known is not None:
-            pytest.xfail(f"known deviation ({known}): {result.headline}")
+            pytest.xfail(f"known deviation (baseline): {result.headline}")
         if result.outcome in (Outcome.FAILED, Outcome.ERROR):
             pytest.fail("\n".join(f.headline for f in result.failures or result.findings) or result.reason,
                         pytrace=False)
@@ -262,7 +262,8 @@ class Reporter:
         from .reporting.terminal import render_summary
 
         terminalreporter.write_sep("=", "OGC API - Processes conformance summary")
-        terminalreporter.write(render_summary(self.report, width=terminalreporter._tw.fullwidth))
+        terminalreporter.write(render_summary(self.report, width=terminalreporter._tw.fullwidth,
+                                              verbose=config.option.verbose > 0))
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         scheduler = config.stash.get(SCHEDULER_KEY, None)

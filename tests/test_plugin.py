@@ -126,3 +126,27 @@ def test_correct_server_and_odd_landing_links_are_tested_normally(pytester: pyte
         odd.stop()
     assert result.ret == 0, result.stdout.str()[-2000:]
     assert "not an OGC API - Processes landing page" not in result.stdout.str() + result.stderr.str()
+
+
+def test_terminal_summary_counts_known_deviations_and_v_lists_them(pytester: pytest.Pytester, tmp_path) -> None:
+    fault_server = pytest.importorskip("fault_server")
+    pytester.makepyfile(test_suite=SUITE + '''
+
+@pytest.mark.oaproc("/conf/core/landingpage-success")
+def test_landingpage_success(oaproc):
+    oaproc.run(landingpage.landingpage_success)
+''')
+    baseline = tmp_path / "baseline.yaml"
+    baseline.write_text("/conf/core/landingpage-success: '[/req/core/landingpage-success] GET http://127.0.0.1:1/: old'\n")
+    handle = fault_server.start_server(["core/landingpage-success"])
+    try:
+        quiet = pytester.runpytest_subprocess("--server-url", handle.url, "--baseline", str(baseline))
+        loud = pytester.runpytest_subprocess("--server-url", handle.url, "--baseline", str(baseline), "-v")
+    finally:
+        handle.stop()
+    assert quiet.ret == 0 and loud.ret == 0
+    quiet.stdout.fnmatch_lines(["1 known deviation from the baseline (not failing the gate), `-v` lists it"])
+    assert "KNOWN" not in quiet.stdout.str()
+    loud.stdout.fnmatch_lines([f"KNOWN (baseline) /conf/core/landingpage-success: [[]/req/core/landingpage-success] "
+                               f"GET {handle.url}*"])
+    assert "127.0.0.1:1/" not in quiet.stdout.str() + loud.stdout.str()

@@ -69,6 +69,31 @@ def run_summary(session: Session, *, wall: float, baseline: Mapping[str, str] | 
     return report
 
 
+def baseline_note(test: Mapping[str, Any]) -> str:
+    """The baseline's reason for a known deviation, when it says more than today's finding.
+
+    ``oaproc-testkit baseline`` stores the failure line of the day it was written (its URL, port
+    and job ids are history); reports show today's finding and keep only a reason a person wrote."""
+    reason = str(test.get("baseline_reason") or "").strip()
+    if not reason or reason == test.get("message") or reason.startswith(("[/req/", "[/rec/", "[/conf/")):
+        return ""
+    return reason
+
+
+# what a missing figure means, in words (Python's None never reaches a person)
+_NONE_MEANS = {"expected_max_concurrency": "no limit given", "max_concurrency": "not measured",
+               "drain_seconds": "not measured"}
+
+
+def shown(key: str, value: Any) -> str:
+    """A report figure as text for people: None becomes what it means for that figure."""
+    if value is None:
+        return _NONE_MEANS.get(key, "n/a")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 def gate_failed(report: Mapping[str, Any]) -> bool:
     """True when a test failed that the baseline does not excuse."""
     return any(t["verdict"] in ("fail", "error") for t in report["tests"])

@@ -4,16 +4,24 @@ Layout: ``rdf:RDF`` holding one ``earl:Assertion`` per abstract test (mode, asse
 ``earl:TestResult`` with date, description and outcome ``earl:passed|failed|untested``, and an
 ``earl:TestCase`` with title and description) and one ``cite:TestRun`` with the run's title,
 identifier, start, ISO 8601 duration, counts, inputs (``rdf:Bag``) and conformance classes
-(``rdf:Seq`` of ``earl:TestRequirement`` with counts and ``dct:hasPart`` per test).
+(``rdf:Seq`` of ``earl:TestRequirement`` with counts and ``dct:hasPart`` per test), and
+``cite:areCoreConformanceClassesPassed``: true when no test of the Core class (the one class
+every OAProc server must implement) has the outcome ``failed``; a known deviation is a failure here.
+
+Readers print descriptions through rich (ogc-cite-runner's ``parse-result`` does), which reads
+``[/word]`` and ``[word]`` as markup; the texts are written so that nothing in them is markup
+(see ``_plain``), without escapes that other readers would show.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from .. import requirements as R
+from . import baseline_note
 
 NS = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -65,7 +73,7 @@ def render_earl(report: dict[str, Any], *, started: datetime | None = None) -> s
         ET.SubElement(res, _q("dct", "description")).text = _description(t)
         ET.SubElement(res, _q("earl", "outcome"), {_q("rdf", "resource"): NS["earl"] + OUTCOME[t["verdict"]]})
         case = ET.SubElement(ET.SubElement(a, _q("earl", "test")), _q("earl", "TestCase"), {_q("rdf", "about"): R.SPEC + t["id"]})
-        ET.SubElement(case, _q("dct", "title")).text = t["title"]
+        ET.SubElement(case, _q("dct", "title")).text = _plain(t["title"])
         ET.SubElement(case, _q("dct", "description")).text = (
             f"Implements Abstract Test {t['number']}: {t['id']} (Requirement {t['requirement']})")
     run = ET.SubElement(root, _q("cite", "TestRun"))
@@ -73,6 +81,8 @@ def render_earl(report: dict[str, Any], *, started: datetime | None = None) -> s
     ET.SubElement(run, _q("dct", "identifier")).text = "oaproc-testkit-ogcapi-processes-1.0"
     _typed(run, _q("dct", "created"), stamp, "dateTime")
     _typed(run, _q("dct", "extent"), f"PT{report.get('timing', {}).get('wall_seconds', 0):.3f}S", "duration")
+    core_failed = any(OUTCOME[t["verdict"]] == "failed" for t in report["tests"] if t["class"] == "core")
+    _typed(run, _q("cite", "areCoreConformanceClassesPassed"), "false" if core_failed else "true", "boolean")
     verdicts = [OUTCOME[t["verdict"]] for t in report["tests"]]
     _counts(run, verdicts)
     bag = ET.SubElement(ET.SubElement(run, _q("cite", "inputs")), _q("rdf", "Bag"))
@@ -101,8 +111,23 @@ def _counts(parent: ET.Element, verdicts: list[str]) -> None:
 
 
 def _description(t: dict[str, Any]) -> str:
+    """Today's finding(s) of a test, one per line, requirement first (without the brackets of the terminal form)."""
     if t["verdict"] == "skip":
-        return t["reason"] or "skipped"
+        return _plain(t["reason"] or "skipped")
+    findings = [f for f in t.get("findings", []) if f.get("severity") == "failure"] or t.get("findings", [])
+    lines = [f"{f['requirement']}: " + (f"{f['method']} {f['url']}: " if f.get("url") else "")
+             + f"expected {f['expected']}, got {f['got']}" for f in findings]
+    text = "\n".join(lines) or t["message"] or "No details available."
     if t["verdict"] == "known":
-        return f"{t['message']} (known deviation: {t.get('baseline_reason', '')})"
-    return t["message"] or "No details available."
+        note = baseline_note(t)
+        text += "\n(known deviation, listed in the baseline" + (f": {note})" if note else ")")
+    return _plain(text)
+
+
+# what rich takes for a markup tag: "[" then a lower-case letter, "#", "/" or "@", up to "]"
+_MARKUP = re.compile(r"\[(?=[a-z#/@][^\[]*?\])")
+
+
+def _plain(text: str) -> str:
+    """Text no rich-based reader takes for markup: a space after a "[" that would open a tag."""
+    return _MARKUP.sub("[ ", text)

@@ -6,6 +6,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from .. import requirements as R
+from . import baseline_note
 
 
 def render_junit(report: dict[str, Any]) -> str:
@@ -38,7 +39,9 @@ def render_junit(report: dict[str, Any]) -> str:
                 ET.SubElement(case, "skipped", message=t["reason"] or "skipped")
             elif verdict == "known":
                 counts["skipped"] += 1
-                ET.SubElement(case, "skipped", message=f"known deviation (baseline): {t.get('baseline_reason', '')}")
+                note = baseline_note(t)
+                ET.SubElement(case, "skipped", message=f"known deviation (baseline): {t['message']}").text = (
+                    _details(t) + (f"\nbaseline: {note}" if note else ""))
             elif verdict == "warn":
                 ET.SubElement(case, "system-out").text = _details(t)
         for k, v in counts.items():

@@ -10,10 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import requirements as R
+from . import baseline_note
 
 
-def render_summary(report: dict[str, Any], *, width: int = 120, color: bool = False) -> str:
-    """Render the report dict (see ``run_summary``) as text for a terminal."""
+def render_summary(report: dict[str, Any], *, width: int = 120, color: bool = False, verbose: bool = False) -> str:
+    """Render the report dict (see ``run_summary``) as text for a terminal.
+
+    Known deviations (failures the baseline excuses) are one counted line; ``verbose`` lists them."""
     buf = io.StringIO()
     console = Console(file=buf, width=max(80, width), force_terminal=color, color_system="standard" if color else None,
                       highlight=False, soft_wrap=True)
@@ -41,9 +44,15 @@ def render_summary(report: dict[str, Any], *, width: int = 120, color: bool = Fa
             console.print(escape(f"ERROR {t['id']}: {t['reason']}"))
     for tid, note in sorted(report.get("budget", {}).items()):
         console.print(escape(f"note: {tid}: {note}"))
-    for t in report["tests"]:
-        if t["verdict"] == "known":
-            console.print(escape(f"KNOWN {t['id']}: {t['message']}"))  # the baseline says why it is tolerated
+    known = [t for t in report["tests"] if t["verdict"] == "known"]
+    if known and verbose:
+        for t in known:
+            note = baseline_note(t)
+            console.print(escape(f"KNOWN (baseline) {t['id']}: {t['message']}" + (f" (baseline: {note})" if note else "")))
+    elif known:
+        n = len(known)
+        console.print(f"{n} known deviation{'s' if n != 1 else ''} from the baseline (not failing the gate), "
+                      f"`-v` lists {'them' if n != 1 else 'it'}")
     for stale in report.get("baseline", {}).get("stale", []):
         console.print(f"STALE baseline entry {stale}: it passes now; remove it from the baseline")
     for t in report["tests"]:
