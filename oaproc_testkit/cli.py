@@ -19,6 +19,11 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_CONFORMANCE, EXIT_USAGE, EXIT_LOAD = 0, 1, 2, 3
+EXIT_CODES_HELP = """exit codes:
+  0  all good (known deviations listed in the baseline do not count)
+  1  a conformance failure the baseline does not excuse
+  2  usage error, server unreachable, or the URL is not an OGC API - Processes landing page
+  3  the burst's load verdict failed (conformance passed)"""
 CLASS_DIRS = {"core": "core", "ogc-process-description": "ogc_process_description", "json": "json", "html": "html",
               "oas30": "oas30", "job-list": "job_list", "callback": "callback", "dismiss": "dismiss"}
 
@@ -45,7 +50,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help="recommendations fail instead of warn")
     p.add_argument("--schema-pedantic", action="store_true", help="read the standard's schemas literally")
     p.add_argument("--report-dir", default=None, metavar="DIR", help="write junit.xml, report.json, summary.md, earl.rdf")
-    p.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show pytest's own output and list each known deviation")
 
 
 def _burst_options(p: argparse.ArgumentParser) -> None:
@@ -57,28 +63,50 @@ def _burst_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--inputs", default=None, metavar="JSON", help="execute inputs of the burst jobs")
     g.add_argument("--expect-max-concurrency", type=int, default=None, metavar="N", help="the job manager's limit")
     g.add_argument("--submit-concurrency", type=int, default=None, metavar="K", help="POSTs in flight at once")
-    g.add_argument("--max-failed-submissions", type=int, default=None, metavar="M")
+    g.add_argument("--max-failed-submissions", type=int, default=None, metavar="M",
+                   help="failed POSTs (5xx, timeouts) the burst tolerates (burst default 0)")
+
+
+def _para(text: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=min(100, max(60, _width() - 2)))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="oaproc-testkit", description="OGC API - Processes conformance and load gate")
+    with_codes = {"epilog": EXIT_CODES_HELP, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    parser = argparse.ArgumentParser(prog="oaproc-testkit", description="OGC API - Processes conformance and load gate",
+                                     **with_codes)
     sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="run the conformance suites (and optionally the burst) against URL")
+    check = sub.add_parser("check", help="run the conformance suites (and optionally the burst) against URL",
+                           description=_para("Run the conformance suites (and with --burst the load scenario) against URL "
+                                       "and print the conformance matrix; --report-dir writes the reports."), **with_codes)
     check.add_argument("url", help="landing page URL of the server under test")
     _common(check)
     check.add_argument("--baseline", default=None, metavar="FILE", help="known deviations (YAML: test ID -> reason)")
     _burst_options(check)
-    base = sub.add_parser("baseline", help="write the current failures of URL as a baseline file")
-    base.add_argument("url")
-    base.add_argument("-o", "--output", required=True, metavar="FILE")
+    base = sub.add_parser("baseline", help="write the current failures of URL as a baseline file",
+                          description=_para("Run the conformance suites against URL and write every failing test, with "
+                                      "its failure line as the reason, to FILE (for check --baseline FILE)."),
+                          epilog="exit codes: 0 written; 2 usage error or server unreachable",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    base.add_argument("url", help="landing page URL of the server under test")
+    base.add_argument("-o", "--output", required=True, metavar="FILE", help="the baseline file to write (YAML)")
     _common(base)
-    demo = sub.add_parser("demo", help="start an embedded pygeoapi with our probe processes and check it")
-    demo.add_argument("--report-dir", default="oaproc-report", metavar="DIR")
+    demo = sub.add_parser("demo", help="start an embedded pygeoapi with our probe processes and check it",
+                          description=_para("Build (once, cached under ~/.cache/oaproc-testkit) a Python 3.12 venv with "
+                                      "pygeoapi, start it on a free loopback port with the probe processes, run the "
+                                      "conformance suites against it with the shipped baseline, then a small burst."),
+                          **with_codes)
+    demo.add_argument("--report-dir", default="oaproc-report", metavar="DIR",
+                      help="where junit.xml, report.json, summary.md, earl.rdf and burst/ go (oaproc-report)")
     demo.add_argument("--no-burst", action="store_true", help="skip the burst scenario")
     demo.add_argument("--jobs", type=int, default=8, metavar="N", help="jobs in the demo burst (8)")
-    demo.add_argument("-v", "--verbose", action="store_true")
+    demo.add_argument("-v", "--verbose", action="store_true",
+                      help="show pytest's own output and list each known deviation")
     sub.add_parser("list", help="list the abstract tests and where each is checked")
-    suites = sub.add_parser("suites", help="run the packaged pytest suites with raw pytest arguments")
+    suites = sub.add_parser("suites", help="run the packaged pytest suites with raw pytest arguments "
+                                           "(suites --help: the toolkit's options; --pytest-help: pytest's)")
     suites.add_argument("pytest_args", nargs=argparse.REMAINDER, help="e.g. --server-url URL -k landingpage")
     _campaign_parser(sub)
     return parser
@@ -87,10 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["suites"]:  # everything after "suites" belongs to pytest, options included
-        import pytest
-
-        return int(pytest.main([str(data_dir("suites")), "-p", "no:cacheprovider", "--import-mode=importlib",
-                                "--rootdir", str(data_dir("suites")), *argv[1:]]))
+        return cmd_suites(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         if args.command == "check":
@@ -107,6 +132,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("oaproc-testkit: interrupted", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_USAGE
+
+
+def _pytest_suites(args: Sequence[str]) -> int:
+    import pytest
+
+    return int(pytest.main([str(data_dir("suites")), "-p", "no:cacheprovider", "--import-mode=importlib",
+                            "--rootdir", str(data_dir("suites")), *args]))
+
+
+def cmd_suites(args: list[str]) -> int:
+    """The packaged suites through pytest. ``--help`` shows the toolkit's options (pytest's own
+    are about 190 lines); ``--pytest-help`` shows all of pytest's."""
+    if "--pytest-help" in args:
+        return _pytest_suites([a if a != "--pytest-help" else "--help" for a in args])
+    if "-h" not in args and "--help" not in args:
+        return _pytest_suites(args)
+    import contextlib
+    import io
+
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        _pytest_suites(["--help"])
+    lines = captured.getvalue().splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("OGC API - Processes conformance")), None)
+    if start is None:  # pytest changed its layout: show everything rather than nothing
+        print(captured.getvalue(), end="")
+        return EXIT_OK
+    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+    print("usage: oaproc-testkit suites --server-url URL [toolkit options] [pytest options] [file_or_dir ...]\n\n"
+          "Runs the packaged conformance suites with pytest; every pytest option works (-k, -x, -v, --junitxml ...).\n")
+    print("\n".join(lines[start:end]))
+    print("\npytest's own options: oaproc-testkit suites --pytest-help\n"
+          "exit codes are pytest's: 0 passed, 1 tests failed, 2 interrupted or the URL is not a landing page / "
+          "unreachable, 4 usage error")
+    return EXIT_OK
 
 
 # -- conformance ------------------------------------------------------------------------------------

@@ -134,3 +134,31 @@ def test_not_a_landing_page_exits_2_with_a_diagnosis(correct_server, tmp_path: P
     finally:
         site.shutdown()
         site.server_close()
+
+
+def test_help_gives_exit_codes_and_describes_every_option() -> None:
+    for args in (["--help"], ["check", "--help"], ["demo", "--help"]):
+        out = cli(*args).stdout
+        assert "exit codes:" in out and "3  the burst's load verdict failed" in out, args
+        assert "2  usage error, server unreachable, or the URL is not an OGC API - Processes landing page" in out
+    demo = cli("demo", "--help").stdout
+    demo = demo[demo.index("options:"):]
+    for option, words in (("--report-dir DIR", "junit.xml"), ("--no-burst", "skip"), ("--jobs N", "jobs in the demo burst"),
+                          ("--verbose", "known deviation")):
+        line = next(ln for ln in demo.splitlines() if option in ln)
+        assert words in demo[demo.index(line):demo.index(line) + 200], option
+    check = cli("check", "--help").stdout
+    at = check.index("--max-failed-submissions M")
+    assert "failed POSTs" in check[at:at + 120]
+
+
+def test_suites_help_shows_the_toolkit_options_and_points_to_pytest_help() -> None:
+    proc = cli("suites", "--help")
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert len(lines) < 60, len(lines)
+    assert any(ln.strip().startswith("--server-url=URL") for ln in lines[:10])
+    assert "--baseline=FILE" in proc.stdout and "--pytest-help" in proc.stdout
+    assert "--junit-xml=path" not in proc.stdout and "--log-level" not in proc.stdout
+    full = cli("suites", "--pytest-help")
+    assert full.returncode == 0 and "--junit-xml=path" in full.stdout and "--server-url=URL" in full.stdout
