@@ -148,7 +148,7 @@ def test_help_gives_exit_codes_and_describes_every_option() -> None:
         line = next(ln for ln in demo.splitlines() if option in ln)
         assert words in demo[demo.index(line):demo.index(line) + 200], option
     check = cli("check", "--help").stdout
-    at = check.index("--max-failed-submissions M")
+    at = check.index("  --max-failed-submissions M")
     assert "failed POSTs" in check[at:at + 120]
 
 
