@@ -162,3 +162,12 @@ def test_suites_help_shows_the_toolkit_options_and_points_to_pytest_help() -> No
     assert "--junit-xml=path" not in proc.stdout and "--log-level" not in proc.stdout
     full = cli("suites", "--pytest-help")
     assert full.returncode == 0 and "--junit-xml=path" in full.stdout and "--server-url=URL" in full.stdout
+
+
+def test_the_demo_report_folder_is_ignored_by_git() -> None:
+    import shutil
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    proc = subprocess.run(["git", "check-ignore", "-q", "oaproc-report/report.json"], cwd=ROOT, timeout=30)
+    assert proc.returncode == 0, "oaproc-report/ (the demo's default --report-dir) is not in .gitignore"
