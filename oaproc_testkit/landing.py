@@ -3,7 +3,8 @@
 A wrong URL (an HTML site, a typo such as ``/proceses``, the ``/processes`` URL itself) would
 otherwise produce dozens of failures and no explanation. This looks only at answers that
 *cannot* be a landing page; anything that could be one, however odd its links, is left to the
-checks (``/conf/core/landingpage-op``, ``/conf/core/landingpage-success``) to judge.
+checks (``/conf/core/landingpage-op``, ``/conf/core/landingpage-success``) to judge. A 5xx is
+not diagnosed either: the server is there and failing, which is a verdict (exit 1), not a wrong URL.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ def diagnose_landing(resp: httpx.Response) -> str | None:
     url = str(resp.request.url)
     ctype = resp.headers.get("content-type", "") or "no Content-Type"
     got = f"GET {url} answered {resp.status_code} {ctype.split(';')[0].strip()}"
-    if not 200 <= resp.status_code < 300:
+    if resp.status_code >= 500:
+        return None  # the server failed to answer: a verdict on the server, which the checks give
+    if not 200 <= resp.status_code < 300:  # 404 (a typo), 401/403 (credentials), 405, 3xx not followed
         return f"{got}; {WHAT_A_LANDING_PAGE_HAS}"
     try:
         doc: Any = resp.json()

@@ -28,14 +28,17 @@ LANDING = {"title": "x", "links": [{"href": URL + "conformance", "rel": "http://
     answer(body={**LANDING, "processes": []}),  # a landing page may carry extra members
     answer(ctype="text/html", text='<html><a rel="conformance" href="/conformance">conformance</a></html>'),
     answer(ctype="text/html", text='<html><a href="https://x.test/api/conformance?f=html">Conformance</a></html>'),
-], ids=["landing", "odd-links", "empty-links", "extra-member", "html-rel", "html-href"])
+    answer(500, ctype="text/html", text="<h1>Internal Server Error</h1>"),  # a failing server: the checks fail it
+    answer(503, {"code": "Unavailable"}),
+], ids=["landing", "odd-links", "empty-links", "extra-member", "html-rel", "html-href", "500", "503"])
 def test_could_be_a_landing_page(resp: httpx.Response) -> None:
     assert diagnose_landing(resp) is None
 
 
 @pytest.mark.parametrize(("resp", "says"), [
     (answer(404, {"code": "NotFound"}), "answered 404 application/json"),
-    (answer(500, ctype="text/plain", text="boom"), "answered 500 text/plain"),
+    (answer(401, {"code": "Unauthorized"}), "answered 401 application/json"),
+    (answer(405, ctype="text/plain", text="no"), "answered 405 text/plain"),
     (answer(ctype="text/html", text="<html><a href='/about'>About</a></html>"), "an HTML page without links"),
     (answer(ctype="text/plain", text="hello"), "a body that is not JSON"),
     (answer(body=[1, 2]), "a JSON list instead of an object"),
