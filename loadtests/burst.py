@@ -8,8 +8,13 @@ Runs to completion by itself (no -u/-r/-t): a load shape spawns ``--submit-concu
 (default: one per job, a true burst released together), each user submits jobs from its queue and
 hands each job to a follower greenlet; the run stops when every job is settled or the deadline passed.
 Writes DIR/jobs.jsonl (as it happens), DIR/summary.json, DIR/timeline.svg and DIR/timeline.html, prints
-the verdicts and exits non-zero on a concurrency violation, a lost or stuck job, or more failed
-submissions than allowed. Every option has an environment variable (OAPROC_JOBS, ...).
+the verdicts and exits 1 on a proven concurrency violation, a lost, stuck or unreadable job, more failed
+jobs or submissions than allowed; 2 when the burst could not run. ``--burst-help`` lists the options
+(Locust's ``--help`` is printed before this file is read); each has an environment variable.
+
+Every request goes through the suites' guarded gateway (``oaproc_testkit.load.client``): the server's
+own origin only, one deadline per request (``--request-timeout``), a cap on the decoded body; Locust
+sees each exchange as a request event (its statistics, ``--html``).
 
 Distributed (``--processes 2`` or ``--master``/``--worker``): the master plans the burst and deals
 job indices to the workers; each job is tracked by exactly one worker, whose records reach the master
@@ -18,7 +23,9 @@ as custom messages as they happen; the verdicts are computed once, on the master
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,13 +33,14 @@ from typing import Any
 import gevent
 from gevent.event import Event
 from gevent.queue import Empty, Queue
-from locust import LoadTestShape, constant, events, task
-from locust.contrib.fasthttp import FastHttpUser
+from locust import LoadTestShape, User, constant, events, task
 from locust.runners import MasterRunner, WorkerRunner
 
 from oaproc_testkit.load import plan as P
-from oaproc_testkit.load.follow import Answer, follow_job, submit_job
+from oaproc_testkit.load.client import GuardedClient
+from oaproc_testkit.load.follow import follow_job, submit_job
 from oaproc_testkit.load.model import JobRecord, JsonlLog
+from oaproc_testkit.load.reconcile import find_orphans
 from oaproc_testkit.load.report import finish_run
 
 
@@ -43,12 +51,14 @@ class State:
         self.plan: P.BurstPlan | None = None
         self.queue: Queue[int] = Queue()
         self.go = Event()  # set once the plan is here and every submitter has spawned: the burst's release
-        self.spawned = False
+        self.spawned = 0  # submitters spawned in this process so far
         self.records: dict[int, JobRecord] = {}
         self.log: JsonlLog | None = None
         self.started_at: float | None = None
         self.hard_deadline: float | None = None
         self.finished = False
+        self.client: GuardedClient | None = None
+        self.environment: Any = None
 
 
 STATE = State()
@@ -77,20 +87,46 @@ def _store(rec: JobRecord) -> None:
         STATE.log.write(rec)
 
 
+class _NoSpawnRateWarning(logging.Filter):
+    """The burst spawns every submitter at once on purpose; Locust's warning about that is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "spawn rate is very high" not in record.getMessage()
+
+
 @events.init.add_listener
 def _init(environment: Any, **_kw: Any) -> None:
     runner = environment.runner
+    STATE.environment = environment
+    opts = environment.parsed_options
+    logging.getLogger("locust.runners").addFilter(_NoSpawnRateWarning())
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
+    if opts is not None and not getattr(opts, "locust_tables", False):
+        logging.getLogger("locust.stats_logger").disabled = True  # Locust's tables: --locust-tables
     if isinstance(runner, MasterRunner):
         runner.register_message("oaproc_record", lambda msg, **kw: _store(JobRecord.from_dict(msg.data)))
     if isinstance(runner, WorkerRunner):
         runner.register_message("oaproc_plan", lambda msg, **kw: _take_plan(P.BurstPlan.from_dict(msg.data)))
 
 
+def _client(plan: P.BurstPlan) -> GuardedClient:
+    def hook(method: str, name: str, seconds: float, length: int, error: str | None, status: int) -> None:
+        env = STATE.environment
+        if env is not None:
+            env.events.request.fire(request_type=method, name=name, response_time=seconds * 1000.0,
+                                    response_length=length, exception=RuntimeError(error) if error else None,
+                                    context={"status": status}, response=None, url=name)
+
+    return GuardedClient(host=plan.host, headers=plan.headers, query=plan.query, request_timeout=plan.request_timeout,
+                         on_request=hook)
+
+
 def _take_plan(plan: P.BurstPlan) -> None:
     STATE.plan = plan
+    STATE.client = _client(plan)
     for i in plan.indices:
         STATE.queue.put(i)
-    if STATE.spawned:
+    if STATE.spawned >= _my_submitters(plan):
         STATE.go.set()
 
 
@@ -100,7 +136,13 @@ def _test_start(environment: Any, **_kw: Any) -> None:
     if isinstance(runner, WorkerRunner):
         return  # the master deals the work
     opts = environment.parsed_options
-    plan = P.make_plan(opts, environment.host)
+    try:
+        plan = P.make_plan(opts, environment.host)
+    except P.PlanError as exc:
+        print(f"burst cannot run: {exc}", file=sys.stderr)
+        environment.process_exit_code = 2
+        gevent.spawn_later(0, runner.quit)
+        return
     out = Path(plan.report_dir)
     out.mkdir(parents=True, exist_ok=True)
     STATE.log = JsonlLog(out / "jobs.jsonl")
@@ -111,7 +153,10 @@ def _test_start(environment: Any, **_kw: Any) -> None:
     if isinstance(runner, MasterRunner):
         workers = sorted(runner.clients.keys()) if hasattr(runner.clients, "keys") else list(runner.clients)
         if not workers:
-            raise P.PlanError("no Locust workers are connected")
+            print("burst cannot run: no Locust workers are connected", file=sys.stderr)
+            environment.process_exit_code = 2
+            gevent.spawn_later(0, runner.quit)
+            return
         for n, client_id in enumerate(workers):
             share = plan.with_indices(list(range(n, plan.jobs, len(workers))))
             runner.send_message("oaproc_plan", share.to_dict(), client_id=client_id)
@@ -121,53 +166,32 @@ def _test_start(environment: Any, **_kw: Any) -> None:
 
 
 @events.spawning_complete.add_listener
-def _spawned(**_kw: Any) -> None:
-    STATE.spawned = True
-    if STATE.plan is not None:
+def _spawned(user_count: int = 0, **_kw: Any) -> None:
+    """Release the burst once this process has all its submitters (not the first one the shape starts
+    with before the plan exists)."""
+    STATE.spawned = user_count
+    plan = STATE.plan
+    if plan is not None and user_count >= _my_submitters(plan):
         STATE.go.set()
 
 
-class _LocustClient:
-    """follow.Client on Locust's FastHttpSession: expected answers are successes in Locust's stats."""
-
-    def __init__(self, user: FastHttpUser, plan: P.BurstPlan) -> None:
-        self.user, self.plan = user, plan
-
-    def request(self, method: str, url: str, *, body: Any = None, headers: Any = None, name: str,
-                expected: tuple[int, ...]) -> Answer:
-        hdrs = {**self.plan.header_map(), **(headers or {})}
-        start = time.monotonic()
-        with self.user.client.request(method, self.plan.with_query(url), name=name, json=body, headers=hdrs,
-                                      catch_response=True) as resp:
-            status = int(resp.status_code or 0)
-            if status in expected:
-                resp.success()
-            else:
-                resp.failure(f"status {status}" if status else f"no answer: {resp.error}")
-            text = resp.text or "" if status else ""
-            headers = {_text(k): _text(v) for k, v in (resp.headers or {}).items()}
-            return Answer(status, headers, text, time.monotonic() - start,
-                          "" if status else str(resp.error or "no answer"))
+def _my_submitters(plan: P.BurstPlan) -> int:
+    share = len(plan.indices) / max(1, plan.jobs)  # a worker's share of the burst
+    return max(1, int(plan.submit_concurrency * share))
 
 
-def _text(value: Any) -> str:
-    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
-
-
-class BurstUser(FastHttpUser):
+class BurstUser(User):
     """Submits jobs from this process's queue; each submitted job gets its own follower greenlet."""
 
     wait_time = constant(0)
 
     def on_start(self) -> None:
         STATE.go.wait(timeout=30)
-        if STATE.plan is not None:
-            self.network_timeout = self.connection_timeout = STATE.plan.request_timeout
 
     @task
     def submit_next(self) -> None:
-        plan = STATE.plan
-        if plan is None:
+        plan, client = STATE.plan, STATE.client
+        if plan is None or client is None:
             gevent.sleep(0.2)
             return
         try:
@@ -175,12 +199,11 @@ class BurstUser(FastHttpUser):
         except Empty:
             return
         rec = JobRecord(index=index, worker=os.environ.get("HOSTNAME", "") + f"/{os.getpid()}")
-        client = _LocustClient(self, plan)
-        submit_job(client, rec, base=self.host, process=plan.process, body=plan.body)
+        submit_job(client, rec, base=plan.host, process=plan.process, body=plan.body)
         _record(rec, self.environment)
         gevent.spawn(self._follow, client, rec, plan)
 
-    def _follow(self, client: _LocustClient, rec: JobRecord, plan: P.BurstPlan) -> None:
+    def _follow(self, client: GuardedClient, rec: JobRecord, plan: P.BurstPlan) -> None:
         follow_job(client, rec, job_timeout=plan.job_timeout, poll_max=plan.poll_max, sleep=gevent.sleep)
         rec.phase = "final"
         _record(rec, self.environment)
@@ -207,5 +230,27 @@ def _quitting(environment: Any, **_kw: Any) -> None:
     STATE.finished = True
     if STATE.log is not None:
         STATE.log.close()
-    ok = finish_run(STATE.plan, list(STATE.records.values()), run_end=time.time())
+    run_end = time.time()
+    records = list(STATE.records.values())
+    orphans = _reconcile(STATE.plan, records, run_end)
+    ok = finish_run(STATE.plan, records, run_end=run_end, orphans=orphans)
     environment.process_exit_code = 0 if ok else 1
+
+
+def _reconcile(plan: P.BurstPlan, records: list[JobRecord], run_end: float) -> dict[str, Any] | None:
+    """Orphans, looked for only when some submission got no job back (else every job is accounted for)."""
+    if all(r.accepted for r in records if r.submit_at is not None) or STATE.started_at is None:
+        return None
+    client = STATE.client or _client(plan)
+    with gevent.Timeout(max(10.0, 3 * plan.request_timeout), False):
+        return find_orphans(client, host=plan.host, process=plan.process, since=STATE.started_at, until=run_end,
+                            known_ids=[r.job_id for r in records if r.job_id])
+    return {"checked": False, "count": 0, "job_ids": [], "pages": 0, "note": "reading /jobs took too long"}
+
+
+if __name__ == "__main__":  # `python loadtests/burst.py`: the burst's options, without Locust's
+    import argparse
+
+    _parser = argparse.ArgumentParser(prog="locust -f loadtests/burst.py")
+    P.add_options(_parser)
+    print(P.burst_help(_parser))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ from .settings import Settings
 MAX_BODY_BYTES = 32 * 1024 * 1024
 MAX_REDIRECTS = 5
 USER_AGENT = "oaproc-testkit/0.1"
+ACCEPT_ENCODING = "gzip, deflate"  # the encodings _BodyReader undoes, each under the body cap
+_INFLATE_STEP = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,21 +104,76 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def _deadline_transport() -> httpx.HTTPTransport:
-    transport = httpx.HTTPTransport(trust_env=False)
+def _deadline_transport(limits: httpx.Limits | None = None) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport(trust_env=False, **({"limits": limits} if limits is not None else {}))
     transport._pool._network_backend = _DeadlineBackend()  # noqa: SLF001 - httpx offers no public hook for this
     return transport
 
 
-def build_client(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> httpx.Client:
-    """The only place an httpx.Client is constructed for the server under test."""
-    headers = {"User-Agent": USER_AGENT}
+class _BodyReader:
+    """The body as the server meant it, its Content-Encoding layers undone with a cap on the *decoded* total.
+
+    httpx inflates each chunk in one go, so 1 KB of ``gzip, gzip`` becomes 512 MiB in memory before any
+    cap can look at it; here every layer inflates at most ``_INFLATE_STEP`` bytes at a time and each
+    layer's output counts against ``limit``."""
+
+    def __init__(self, content_encoding: str, limit: int) -> None:
+        codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        unknown = [c for c in codings if c not in ("gzip", "x-gzip", "deflate")]
+        if unknown:
+            raise ValueError(f"Content-Encoding {', '.join(unknown)} was not asked for (Accept-Encoding: "
+                             f"{ACCEPT_ENCODING})")
+        # the last coding listed was applied last: undo it first
+        self._layers = [zlib.decompressobj(16 + zlib.MAX_WBITS if c != "deflate" else 32 + zlib.MAX_WBITS)
+                        for c in reversed(codings)]
+        self._sizes = [0] * len(self._layers)
+        self.limit = limit
+        self.total = 0
+        self.chunks: list[bytes] = []
+
+    def feed(self, data: bytes) -> None:
+        self._feed(0, data)
+
+    def finish(self) -> bytes:
+        for level, layer in enumerate(self._layers):
+            rest = layer.flush()
+            if rest:
+                self._count(level, len(rest))
+                self._feed(level + 1, rest)
+        return b"".join(self.chunks)
+
+    def _count(self, level: int, size: int) -> None:
+        self._sizes[level] += size
+        if self._sizes[level] > self.limit:
+            raise OverflowError(level)
+
+    def _feed(self, level: int, data: bytes) -> None:
+        if level == len(self._layers):
+            self.total += len(data)
+            if self.total > self.limit:
+                raise OverflowError(level)
+            self.chunks.append(data)
+            return
+        layer = self._layers[level]
+        while data and not layer.eof:
+            out = layer.decompress(data, _INFLATE_STEP)
+            data = layer.unconsumed_tail
+            if out:
+                self._count(level, len(out))
+                self._feed(level + 1, out)
+
+
+def build_client(settings: Settings, *, transport: httpx.BaseTransport | None = None,
+                 limits: httpx.Limits | None = None) -> httpx.Client:
+    """The only place an httpx.Client is constructed for the server under test (``limits``: its pool)."""
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
     headers.update(dict(settings.headers))
     return httpx.Client(
         headers=headers,
         timeout=httpx.Timeout(settings.timeout),
         follow_redirects=False,
-        transport=transport or _deadline_transport(),
+        transport=transport or _deadline_transport(limits),
         trust_env=False,  # never route through a proxy from the environment
     )
 
@@ -244,16 +302,7 @@ class Http:
             _DEADLINE.at = time.monotonic() + max(0.0, deadline - start)
             resp = self.client.send(request, stream=True)
             try:
-                chunks: list[bytes] = []
-                total = 0
-                for chunk in resp.iter_bytes():
-                    total += len(chunk)
-                    if total > MAX_BODY_BYTES:
-                        raise RequestFailed(method, shown, f"body larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB")
-                    if self.clock() > deadline:
-                        raise RequestFailed(method, shown, f"body not complete within {budget:g} s")
-                    chunks.append(chunk)
-                resp._content = b"".join(chunks)  # noqa: SLF001 - the body has been read under our limits
+                resp._content = self._read_body(resp, method, shown, budget, deadline)  # noqa: SLF001
             finally:
                 resp.close()
         except RequestFailed as exc:
@@ -270,6 +319,35 @@ class Http:
             _DEADLINE.at = None
         self._log(method, shown, resp.status_code, start, resp.headers.get("content-type", ""))
         return resp
+
+    def _read_body(self, resp: httpx.Response, method: str, shown: str, budget: float, deadline: float) -> bytes:
+        """The decoded body, read under the size cap (on the decoded total) and the request's deadline."""
+        cap = f"body larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB"
+        try:
+            reader = _BodyReader(resp.headers.get("content-encoding", ""), MAX_BODY_BYTES)
+        except ValueError as exc:
+            raise RequestFailed(method, shown, str(exc)) from None
+        if resp.is_stream_consumed:  # an in-memory answer (a test transport): httpx has read it already
+            if len(resp.content) > MAX_BODY_BYTES:
+                raise RequestFailed(method, shown, cap)
+            return resp.content
+        raw = 0
+        try:
+            for chunk in resp.iter_raw():
+                raw += len(chunk)
+                if raw > MAX_BODY_BYTES:
+                    raise RequestFailed(method, shown, cap)
+                reader.feed(chunk)
+                if self.clock() > deadline:
+                    raise RequestFailed(method, shown, f"body not complete within {budget:g} s")
+            return reader.finish()
+        except OverflowError:
+            what = "decoded " if resp.headers.get("content-encoding") else ""
+            raise RequestFailed(method, shown, f"{what}{cap} (Content-Encoding: "
+                                f"{resp.headers.get('content-encoding', 'none')[:40]})" if what else cap) from None
+        except zlib.error as exc:
+            raise RequestFailed(method, shown, f"body does not decode as its Content-Encoding "
+                                f"{resp.headers.get('content-encoding', '')[:40]} says: {exc}") from None
 
     def _log(self, method: str, url: str, status: int | None, start: float, ctype: str, error: str = "") -> None:
         self.exchanges.append(Exchange(method, url, status, self.clock() - start, ctype, error))

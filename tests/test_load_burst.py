@@ -52,7 +52,7 @@ def test_polling_fallback_states_its_sampling_error() -> None:
     rec = JobRecord(index=0, phase="final", submit_at=0.0, accepted=True, final_status="successful", final_at=4.0)
     rec.observations = [(0.0, "accepted"), (1.0, "running"), (2.5, "running"), (4.0, "successful")]
     iv = running_interval(rec, run_end=10.0)
-    assert iv is not None and (iv.start, iv.end, iv.source) == (1.0, 4.0, "polling")
+    assert iv is not None and (iv.start, iv.end, iv.source) == (0.0, 4.0, "polling")
     s = summarize([rec], jobs=1, expected_max=1, job_timeout=60)
     assert s["concurrency_source"] == "polling" and s["sampling_error_seconds"] == 1.5
 

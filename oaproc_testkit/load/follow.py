@@ -1,11 +1,19 @@
 """Submit one job and follow it to its end: the per-job work of the burst, written against a tiny
-client interface so it runs on Locust's FastHttpSession in the load test and on a fake in unit tests.
+client interface so it runs on the guarded gateway (``client.GuardedClient``) in the load test and on a
+fake in unit tests.
 
 ``submit_job`` POSTs with ``Prefer: respond-async`` and takes the job URL from ``Location`` (else
-from ``jobID`` or a ``monitor`` link). ``follow_job`` polls the status with a growing interval
-(``POLL_FIRST`` s, ×``POLL_GROWTH``, at most ``poll_max``) until a terminal status or the deadline,
-then fetches the results. A job the server stops knowing (404/410 twice in a row) is "lost"; one not
-terminal by the deadline is "stuck".
+from ``jobID`` or a ``monitor`` link); a job URL off the server's origin is refused, never requested.
+``follow_job`` polls the status with a growing interval (``POLL_FIRST`` s, ×``POLL_GROWTH``, at most
+``poll_max``) until a terminal status or the deadline, then fetches the results (for a failed job: its
+exception report). How a job can end besides its own terminal status:
+
+- "lost": the server stops knowing it (404/410 ``LOST_AFTER`` times in a row);
+- "stuck": not terminal by the job deadline;
+- "unreadable": ``UNREADABLE_AFTER`` status answers in a row that could not be read (no answer within
+  the request deadline, a body over the cap, not JSON, not a statusInfo): not a job that is fine;
+- "invalid-status": a status word outside the statusCode enum (``completed``): it will never become one
+  the standard defines, so the wait ends at once (/req/core/job-success).
 """
 
 from __future__ import annotations
@@ -24,7 +32,17 @@ POLL_FIRST = 1.0
 POLL_GROWTH = 1.5
 POLL_MAX = 5.0
 LOST_AFTER = 2  # consecutive 404/410 answers for a job the server had accepted
+UNREADABLE_AFTER = 2  # consecutive status answers that could not be read
 KNOWN = ("accepted", "running", *TERMINAL)
+JOB_SUCCESS = "/req/core/job-success"  # a statusInfo, its status from the statusCode enum
+
+
+def status_outside_enum(status: object) -> str | None:
+    """Why ``status`` is not an OAProc 1.0 statusCode, or None when it is one."""
+    if isinstance(status, str) and status in KNOWN:
+        return None
+    shown = repr(status)[:60] if isinstance(status, str) else f"a JSON {type(status).__name__}"
+    return f"status {shown} is not a statusCode ({', '.join(KNOWN)}; {JOB_SUCCESS})"
 
 
 @dataclass
@@ -40,8 +58,17 @@ class Answer:
     def json(self) -> Any:
         try:
             return json.loads(self.text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser's stack
             return None
+
+    def why_not_json(self) -> str:
+        try:
+            json.loads(self.text)
+        except RecursionError:
+            return "JSON nested too deeply to read"
+        except ValueError as exc:
+            return f"not JSON ({str(exc)[:60]})"
+        return ""
 
 
 class Client(Protocol):
@@ -78,8 +105,10 @@ def submit_job(client: Client, rec: JobRecord, *, base: str, process: str, body:
     rec.submit_latency = round(answer.elapsed, 4)
     rec.phase = "submitted"
     if answer.status == 0:
-        rec.submit_status = "timeout" if "timed out" in answer.error.lower() or "timeout" in answer.error.lower() else (
-            f"error: {answer.error[:80]}")
+        low = answer.error.lower()
+        rec.submit_status = "timeout" if "timed out" in low or "timeout" in low or "no answer within" in low else (
+            "error")
+        rec.note = f"POST {url}: {answer.error[:160]}"
         return
     if answer.status >= 400:
         rec.submit_status = f"{answer.status // 100}xx:{answer.status}"
@@ -89,10 +118,12 @@ def submit_job(client: Client, rec: JobRecord, *, base: str, process: str, body:
     if answer.status == 201:
         job_url = job_url_of(base, url, answer)
         if job_url is None:
+            rec.submit_status = "no job URL"
             rec.note = "201 without Location, jobID or monitor link"
             return
         if not same_origin(job_url, base):
-            rec.note = f"job URL on another host refused: {job_url}"
+            rec.submit_status = "refused"
+            rec.note = f"job URL off the server's origin refused, not requested: {job_url[:120]}"
             return
         rec.accepted, rec.job_url = True, job_url
         rec.job_id = job_url.rstrip("/").rsplit("/", 1)[-1]
@@ -115,13 +146,13 @@ def follow_job(client: Client, rec: JobRecord, *, job_timeout: float, poll_max: 
         return
     deadline = (rec.submit_at or clock()) + job_timeout
     interval = POLL_FIRST
-    misses = 0
+    misses = unreadable = 0
     while True:
         now = clock()
         if now >= deadline:
             rec.final_status, rec.final_at = "stuck", now
             last = rec.observations[-1][1] if rec.observations else "unknown"
-            rec.note = f"still {last} after {job_timeout:g} s"
+            rec.note = (f"still {last} after {job_timeout:g} s" + (f"; last answer: {rec.note}" if rec.note else ""))
             return
         sleep(min(interval, max(0.0, deadline - now)))
         interval = min(interval * POLL_GROWTH, poll_max)
@@ -137,16 +168,57 @@ def follow_job(client: Client, rec: JobRecord, *, job_timeout: float, poll_max: 
             continue
         misses = 0
         doc = answer.json()
-        status = doc.get("status") if isinstance(doc, dict) else None
-        if answer.status != 200 or status not in KNOWN:
-            rec.note = f"unreadable status answer ({answer.status or answer.error[:60]})"
+        problem = _unreadable(answer, doc)
+        if problem:
+            unreadable += 1
+            rec.note = f"GET {rec.job_url}: {problem}"
+            if unreadable >= UNREADABLE_AFTER:
+                rec.final_status, rec.final_at = "unreadable", seen
+                rec.note = f"[{JOB_SUCCESS}] GET {rec.job_url}: {problem} ({unreadable} answers in a row)"
+                return
             continue
+        unreadable = 0
+        status = doc["status"]
+        outside = status_outside_enum(status)
+        if outside:
+            rec.final_status, rec.final_at = "invalid-status", seen
+            rec.note = f"[{JOB_SUCCESS}] GET {rec.job_url}: {outside}"
+            return
+        rec.note = ""
         rec.observe(seen, status)
         rec.take_times(doc)
         if status in TERMINAL:
             rec.final_status, rec.final_at = status, seen
             break
-    if rec.final_status == "successful":
+    if rec.final_status in ("successful", "failed"):
         res = client.request("GET", rec.job_url.rstrip("/") + "/results", headers={"Accept": "application/json"},
-                             name="GET /jobs/{id}/results", expected=(200, 204))
+                             name="GET /jobs/{id}/results",
+                             expected=(200, 204) if rec.final_status == "successful" else tuple(range(400, 600)))
         rec.results_status = res.status
+        if rec.final_status == "failed":
+            rec.exception = exception_report(res)
+
+
+def _unreadable(answer: Answer, doc: Any) -> str:
+    """Why a status answer cannot be read as a statusInfo ('' when it can)."""
+    if answer.status == 0:
+        return answer.error[:160] or "no answer"
+    if answer.status != 200:
+        return f"status {answer.status}, expected 200"
+    if not isinstance(doc, dict):
+        return answer.why_not_json() or "not a JSON object"
+    if "status" not in doc:
+        return "statusInfo without a status"
+    return ""
+
+
+def exception_report(answer: Answer) -> str:
+    """A failed job's exception report (title, detail) in one line, or what came instead."""
+    if answer.status == 0:
+        return f"results not readable: {answer.error[:120]}"
+    doc = answer.json()
+    if isinstance(doc, dict):
+        parts = [str(doc[k])[:160] for k in ("type", "title", "detail") if isinstance(doc.get(k), str) and doc[k]]
+        if parts:
+            return f"{answer.status}: " + " | ".join(parts)
+    return f"{answer.status}: {' '.join(answer.text.split())[:160] or 'empty body'}"

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 TERMINAL = ("successful", "failed", "dismissed")
+#: how the burst can end a job besides its terminal status (see follow.py)
+ENDS = ("lost", "stuck", "unreadable", "invalid-status")
 
 
 def parse_time(value: Any) -> float | None:
@@ -44,7 +46,7 @@ class JobRecord:
     worker: str = "local"
     submit_at: float | None = None
     submit_latency: float | None = None
-    submit_status: str = ""  # "201", "200", "4xx:400", "5xx:500", "timeout", "error: ..."
+    submit_status: str = ""  # "201", "200", "4xx:400", "5xx:500", "timeout", "error", "refused", "no job URL"
     accepted: bool = False  # a job was created (201 with a job URL, or a sync 200)
     job_id: str | None = None
     job_url: str | None = None
@@ -54,14 +56,24 @@ class JobRecord:
     server_started: float | None = None
     server_finished: float | None = None
     server_updated: float | None = None
-    final_status: str | None = None  # successful/failed/dismissed, "lost", "stuck", or None (no job)
+    final_status: str | None = None  # successful/failed/dismissed, one of ENDS, or None (no job)
     final_at: float | None = None  # local time the final status was first seen
     results_status: int | None = None
     note: str = ""
+    exception: str = ""  # a failed job's exception report, one line
+    last_seen: list[float] = field(default_factory=list)  # the last sighting of each stretch in observations
 
     def observe(self, at: float, status: str) -> None:
         if not self.observations or self.observations[-1][1] != status:
             self.observations.append((at, status))
+            self.last_seen.append(at)
+        elif self.last_seen and len(self.last_seen) == len(self.observations):
+            self.last_seen[-1] = at
+
+    def stretches(self) -> list[tuple[float, float, str]]:
+        """(first seen, last seen, status) of each run of equal statuses the polling saw."""
+        lasts = self.last_seen if len(self.last_seen) == len(self.observations) else [t for t, _ in self.observations]
+        return [(t, max(t, last), s) for (t, s), last in zip(self.observations, lasts)]
 
     def take_times(self, doc: Any) -> None:
         if not isinstance(doc, dict):
@@ -82,6 +94,7 @@ class JobRecord:
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         rec = cls(**known)
         rec.observations = [(float(t), str(s)) for t, s in d.get("observations", [])]
+        rec.last_seen = [float(t) for t in d.get("last_seen", [])]
         return rec
 
 
@@ -91,7 +104,7 @@ class JsonlLog:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._fh = open(path, "a", encoding="utf-8")
+        self._fh = open(path, "w", encoding="utf-8")  # a new run starts a new file
         self._lock = threading.Lock()
 
     def write(self, record: JobRecord) -> None:

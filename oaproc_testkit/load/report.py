@@ -13,12 +13,15 @@ from .timeline import render_html, render_svg
 from .verdicts import summarize
 
 
-def finish_run(plan: BurstPlan, records: Sequence[JobRecord], *, run_end: float, print_summary: bool = True) -> bool:
+def finish_run(plan: BurstPlan, records: Sequence[JobRecord], *, run_end: float, print_summary: bool = True,
+               orphans: dict[str, Any] | None = None) -> bool:
     """Judge the records, write the reports into ``plan.report_dir``; True when no verdict failed."""
     ordered = sorted(records, key=lambda r: r.index)
     summary = summarize(ordered, jobs=plan.jobs, expected_max=plan.expected_max_concurrency,
-                        max_failed=plan.max_failed_submissions, job_timeout=plan.job_timeout, run_end=run_end,
-                        process=plan.process, host=plan.host)
+                        max_failed=plan.max_failed_submissions, max_failed_jobs=plan.max_failed_jobs,
+                        job_timeout=plan.job_timeout, run_end=run_end, process=plan.process, host=plan.host,
+                        orphans=orphans)
+    summary["job_timeout_origin"] = plan.job_timeout_origin
     out = Path(plan.report_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
