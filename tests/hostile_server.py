@@ -208,6 +208,8 @@ def start(mode: str) -> Handle:
     except OSError:  # no 127.0.0.2 on this machine: any other loopback port stands for "another host"
         other = ThreadingHTTPServer(("127.0.0.1", 0), other_handler)
     local_other = ThreadingHTTPServer(("127.0.0.1", 0), other_handler) if mode in BURST_MODES else None
+    if mode.startswith("gzip-bomb"):
+        _bomb(2 if mode == "gzip-bomb" else 3)  # made before serving: ~2 s of CPU
     server = HostileServer(mode, other.server_address[1], local_other.server_address[1] if local_other else 0)
     for srv in (server, other, local_other):
         if srv is not None:
