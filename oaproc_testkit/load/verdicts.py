@@ -179,7 +179,10 @@ def summarize(records: Sequence[JobRecord], *, jobs: int, expected_max: int | No
     verdict = "no limit given"
     if expected_max is not None:
         gap = f"; polls up to {sampling_error:.2f} s apart" if sampling_error else ""
-        if peak > expected_max:
+        if not possible:
+            verdict = "no evidence"
+            notes.append(f"concurrency limit {expected_max} not judged: no job was seen at all")
+        elif peak > expected_max:
             verdict = "exceeded"
             when = f" {peak_at - first_submit:.1f} s after the first submission" if peak_at and first_submit else ""
             amount = f"{peak} jobs" if exact else f"at least {peak} jobs"
