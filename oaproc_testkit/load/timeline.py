@@ -58,6 +58,8 @@ def render_svg(records: Sequence[JobRecord], summary: dict[str, Any]) -> str:
            f'viewBox="0 0 {WIDTH} {_fmt(height)}" font-family="sans-serif" font-size="11">',
            '<rect width="100%" height="100%" fill="white"/>']
     verdict = "PASS" if summary.get("passed") else "FAIL"
+    if summary.get("passed") and summary.get("concurrency_verdict") == "undecided":
+        verdict = "PASS, concurrency UNDECIDED"
     limit = summary.get("expected_max_concurrency")
     peak, upper = summary.get("max_concurrency"), summary.get("max_concurrency_upper")
     at_once = f"{peak}" if upper in (None, peak) else f"{peak} to {upper}"
