@@ -31,6 +31,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=1000)
     args = ap.parse_args()
+    # the bench measures the load generator: the server's listen backlog (socketserver's default is 5) must
+    # take a true burst of simultaneous connections, else the kernel resets most of them
+    fault_server.FaultServer.request_queue_size = 4096
     handle = fault_server.start_server()
     out = Path(tempfile.mkdtemp(prefix="oaproc-bench-burst-"))
     try:

@@ -57,7 +57,7 @@ class State:
         self.started_at: float | None = None
         self.hard_deadline: float | None = None
         self.finished = False
-        self.client: GuardedClient | None = None
+        self.clients: list[GuardedClient] = []
         self.environment: Any = None
 
 
@@ -121,9 +121,13 @@ def _client(plan: P.BurstPlan) -> GuardedClient:
                          on_request=hook)
 
 
+CONNECTIONS_PER_CLIENT = 32  # httpcore's pool does per-request work over all its connections: keep pools small
+
+
 def _take_plan(plan: P.BurstPlan) -> None:
     STATE.plan = plan
-    STATE.client = _client(plan)
+    shards = max(1, min(64, _my_submitters(plan) // CONNECTIONS_PER_CLIENT))
+    STATE.clients = [_client(plan) for _ in range(shards)]
     for i in plan.indices:
         STATE.queue.put(i)
     if STATE.spawned >= _my_submitters(plan):
@@ -190,14 +194,15 @@ class BurstUser(User):
 
     @task
     def submit_next(self) -> None:
-        plan, client = STATE.plan, STATE.client
-        if plan is None or client is None:
+        plan = STATE.plan
+        if plan is None or not STATE.clients:
             gevent.sleep(0.2)
             return
         try:
             index = STATE.queue.get(timeout=0.5)
         except Empty:
             return
+        client = STATE.clients[index % len(STATE.clients)]  # the job's submission and its polls
         rec = JobRecord(index=index, worker=os.environ.get("HOSTNAME", "") + f"/{os.getpid()}")
         submit_job(client, rec, base=plan.host, process=plan.process, body=plan.body)
         _record(rec, self.environment)
@@ -241,7 +246,7 @@ def _reconcile(plan: P.BurstPlan, records: list[JobRecord], run_end: float) -> d
     """Orphans, looked for only when some submission got no job back (else every job is accounted for)."""
     if all(r.accepted for r in records if r.submit_at is not None) or STATE.started_at is None:
         return None
-    client = STATE.client or _client(plan)
+    client = STATE.clients[0] if STATE.clients else _client(plan)
     with gevent.Timeout(max(10.0, 3 * plan.request_timeout), False):
         return find_orphans(client, host=plan.host, process=plan.process, since=STATE.started_at, until=run_end,
                             known_ids=[r.job_id for r in records if r.job_id])
