@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
-from ..jobs import parse_link_header
+from ..jobs import JOB_SUCCESS, parse_link_header, status_outside_enum  # the suites' own reading
 from .model import TERMINAL, JobRecord
 
 POLL_FIRST = 1.0
@@ -34,15 +34,6 @@ POLL_MAX = 5.0
 LOST_AFTER = 2  # consecutive 404/410 answers for a job the server had accepted
 UNREADABLE_AFTER = 2  # consecutive status answers that could not be read
 KNOWN = ("accepted", "running", *TERMINAL)
-JOB_SUCCESS = "/req/core/job-success"  # a statusInfo, its status from the statusCode enum
-
-
-def status_outside_enum(status: object) -> str | None:
-    """Why ``status`` is not an OAProc 1.0 statusCode, or None when it is one."""
-    if isinstance(status, str) and status in KNOWN:
-        return None
-    shown = repr(status)[:60] if isinstance(status, str) else f"a JSON {type(status).__name__}"
-    return f"status {shown} is not a statusCode ({', '.join(KNOWN)}; {JOB_SUCCESS})"
 
 
 @dataclass
