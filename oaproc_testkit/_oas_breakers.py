@@ -26,6 +26,8 @@ from ._oas_examples import (
     string_example,
 )
 from ._oas_values import (
+    MAX_VALUE_SIZE,
+    ValueTooLarge,
     BBOX,
     CRS84,
     FEATURE,
@@ -209,12 +211,16 @@ def _number_breakers(schema: Mapping[str, Any], *, integer: bool) -> list[tuple[
 
 
 def _string_breakers(schema: Mapping[str, Any]) -> list[tuple[str, object]]:
+    """Strings that break the length or the pattern; those larger than MAX_VALUE_SIZE are not built."""
     out: list[tuple[str, object]] = []
-    base = string_example(schema)
+    try:
+        base = string_example(schema)
+    except ValueTooLarge:
+        return out
     lo, hi = schema.get("minLength"), schema.get("maxLength")
     if isinstance(lo, int) and lo > 0:
         out.append(("string too short", base[: lo - 1] if len(base) >= lo - 1 else "x" * (lo - 1)))
-    if isinstance(hi, int) and hi >= 0:
+    if isinstance(hi, int) and 0 <= hi < MAX_VALUE_SIZE:
         out.append(("string too long", base + "x" * max(1, hi + 1 - len(base))))
     pattern = schema.get("pattern")
     rx = compiled_pattern(pattern) if isinstance(pattern, str) else None
@@ -230,12 +236,15 @@ def _string_breakers(schema: Mapping[str, Any]) -> list[tuple[str, object]]:
 def _array_breakers(schema: Mapping[str, Any], depth: int) -> list[tuple[str, object]]:
     out: list[tuple[str, object]] = []
     items = map_keyword(schema, "items")
-    good = array_example(schema, 0)
+    try:
+        good = array_example(schema, 0)
+    except ValueTooLarge:
+        return out
     item = good[0] if good else example_value(items)
     lo, hi = schema.get("minItems"), schema.get("maxItems")
     if isinstance(lo, int) and lo > 0:
         out.append(("too few items", copy.deepcopy(good[: lo - 1])))
-    if isinstance(hi, int):
+    if isinstance(hi, int) and hi < MAX_VALUE_SIZE:
         extra = distinct_examples(items, item, hi + 1) if schema.get("uniqueItems") is True else []
         out.append(("too many items", extra if len(extra) == hi + 1 else [copy.deepcopy(item)] * (hi + 1)))
     if schema.get("uniqueItems") is True and (not isinstance(hi, int) or hi >= 2):

@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from ._oas_values import (
+    MAX_VALUE_SIZE,
+    too_large,
     BBOX,
     CRS84,
     FEATURE,
@@ -189,6 +191,8 @@ def bbox_crs_choices(schema: Mapping[str, Any]) -> list[str]:
 def string_example(schema: Mapping[str, Any]) -> str:
     lo = int_keyword(schema, "minLength") or 0
     hi = int_keyword(schema, "maxLength")
+    if lo > MAX_VALUE_SIZE:
+        raise too_large(f"minLength {lo}", lo)
     if is_binary_schema(schema):
         if lo <= len(BASE64_EXAMPLE) and (hi is None or len(BASE64_EXAMPLE) <= hi):
             return BASE64_EXAMPLE
@@ -256,6 +260,8 @@ def array_example(schema: Mapping[str, Any], depth: int) -> list[Any]:
     items = map_keyword(schema, "items")
     lo = int_keyword(schema, "minItems") or 0
     hi = int_keyword(schema, "maxItems")
+    if lo > MAX_VALUE_SIZE:
+        raise too_large(f"minItems {lo}", lo)
     n = max(lo, 1) if hi is None else min(max(lo, 1), hi)
     if n <= 0:
         return []

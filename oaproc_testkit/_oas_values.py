@@ -50,7 +50,7 @@ _NO_SPACE = re.compile(r"^\S*$")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/_\-]*={0,2}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-_PATTERNS: dict[str, re.Pattern[str] | None] = {}
+_PATTERNS: dict[str, "BoundedPattern | None"] = {}
 
 
 # -- small helpers shared with inputs.py / strategies.py ---------------------------------------------
@@ -79,15 +79,74 @@ def positive_number(schema: Mapping[str, Any], key: str) -> float | None:
     return None
 
 
-def compiled_pattern(pattern: str) -> re.Pattern[str] | None:
+MAX_VALUE_SIZE = 4096  # characters, items or occurrences of any value the toolkit builds
+
+
+class ValueTooLarge(ValueError):
+    """A schema that forces a value larger than ``MAX_VALUE_SIZE`` (``minLength: 1e9``): not built."""
+
+
+def too_large(what: str, size: int) -> ValueTooLarge:
+    return ValueTooLarge(f"{what} forces a value of {size} (more than the {MAX_VALUE_SIZE} the toolkit builds)")
+
+
+PATTERN_BUDGET_S = 0.25  # longest one search against a server-supplied pattern may take
+
+
+class PatternTooCostly(Exception):
+    """A server-supplied ``pattern`` whose matching exceeded the time budget (catastrophic backtracking):
+    values cannot be generated or judged against it. ``str()`` is the one-line reason."""
+
+    def __init__(self, pattern: str) -> None:
+        super().__init__(f"pattern too costly to use: {pattern[:80]!r} (one match took over {PATTERN_BUDGET_S} s)")
+        self.pattern = pattern
+
+
+class BoundedPattern:
+    """A compiled server pattern whose ``search`` is bounded in time (the ``regex`` engine's timeout).
+
+    Python's ``re`` cannot be interrupted, and ``^(|(!+)+a)$`` against forty ``!`` backtracks for hours.
+    A search that runs out of budget raises ``PatternTooCostly``, and so does every later search of
+    the same pattern (no second wait). ``re`` is the ``re`` compilation (for hypothesis' ``from_regex``
+    and the example builder, which generate by construction and never backtrack)."""
+
+    def __init__(self, source: str, rx: re.Pattern[str], bounded: Any) -> None:
+        self.pattern = source
+        self.re = rx
+        self._bounded = bounded
+        self.costly = False
+
+    def search(self, text: str) -> Any:
+        if self.costly:
+            raise PatternTooCostly(self.pattern)
+        if self._bounded is None:
+            return self.re.search(text)
+        try:
+            return self._bounded.search(text, timeout=PATTERN_BUDGET_S)
+        except TimeoutError:
+            self.costly = True
+            raise PatternTooCostly(self.pattern) from None
+
+
+def compiled_pattern(pattern: str) -> BoundedPattern | None:
     """``pattern`` compiled (cached) with ECMA 262 meaning where Python differs, or None when ``re``
     cannot read it. In ECMA ``$`` matches only at the very end (Python also before a final newline)
-    and ``\\d``/``\\w`` are ASCII-only, so ``$`` becomes ``\\Z`` and the pattern is compiled ASCII."""
+    and ``\\d``/``\\w`` are ASCII-only, so ``$`` becomes ``\\Z`` and the pattern is compiled ASCII.
+    Searches are bounded in time (``BoundedPattern``)."""
     if pattern not in _PATTERNS:
         try:
-            _PATTERNS[pattern] = re.compile(_ecma_anchors(pattern), re.ASCII)
+            source = _ecma_anchors(pattern)
+            rx = re.compile(source, re.ASCII)
         except (re.error, OverflowError, RecursionError, ValueError):
             _PATTERNS[pattern] = None
+        else:
+            try:
+                import regex
+
+                bounded = regex.compile(source, regex.ASCII | regex.VERSION0)
+            except Exception:  # noqa: BLE001 - a pattern the regex engine reads differently: re, unbounded
+                bounded = None
+            _PATTERNS[pattern] = BoundedPattern(pattern, rx, bounded)
     return _PATTERNS[pattern]
 
 

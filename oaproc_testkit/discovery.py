@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import httpx
 
 from . import requirements as R
+from .documents import DocumentError, RefResolver, load_document
 from .errors import RequestFailed
 from .http import Http
 from .jobs import json_or_none
@@ -205,26 +206,47 @@ class ServerSnapshot:
                 resp = self.http.get(url, accept="application/vnd.oai.openapi+json;version=3.0, application/json;q=0.9, */*;q=0.1")
             except RequestFailed as exc:
                 raise Unavailable(Finding("/req/core/api-definition-success", "GET", exc.url, "the API definition", exc.reason)) from None
-            doc = definition_document(resp)
+            doc, why = read_definition(resp)
             if resp.status_code != 200 or doc is None:
                 raise Unavailable(Finding("/req/core/api-definition-success", "GET", url,
-                                          "200 with a JSON or YAML API definition", f"status {resp.status_code}, {_ctype(resp)}"))
+                                          "200 with a JSON or YAML API definition",
+                                          f"status {resp.status_code}, {_ctype(resp)}" + (f": {why}" if why else "")))
             return url, doc
 
         return self.cached("api", load)
 
+    @property
+    def api_resolver(self) -> RefResolver:
+        """The ``$ref`` resolver of the API definition: same-origin documents only, bounded, cached."""
+
+        def make() -> RefResolver:
+            url, doc = self.api_definition
+
+            def fetch(target: str) -> bytes:
+                resp = self.http.get(target, accept="application/vnd.oai.openapi+json;version=3.0, application/json;q=0.9, "
+                                                    "application/yaml;q=0.8, */*;q=0.5")
+                if resp.status_code != 200:
+                    raise ValueError(f"status {resp.status_code}")
+                return resp.content
+
+            return RefResolver(doc, url, fetch=fetch, is_own=self.http.is_own)
+
+        return self.cached("api-resolver", make)
+
+
+def read_definition(resp: httpx.Response) -> tuple[Mapping[str, Any] | None, str]:
+    """(an API definition body as a mapping, "") or (None, why): JSON, else YAML (OpenAPI documents come
+    both ways), parsed within the bounds of ``documents.load_document``."""
+    try:
+        doc = load_document(resp.content)
+    except DocumentError as exc:
+        return None, str(exc)
+    return (doc, "") if isinstance(doc, Mapping) else (None, f"a JSON/YAML {type(doc).__name__}, not an object")
+
 
 def definition_document(resp: httpx.Response) -> Mapping[str, Any] | None:
-    """An API definition body as a mapping: JSON, else YAML (OpenAPI documents come both ways)."""
-    doc = json_or_none(resp)
-    if doc is None:
-        import yaml
-
-        try:
-            doc = yaml.safe_load(resp.text)
-        except yaml.YAMLError:
-            doc = None
-    return doc if isinstance(doc, Mapping) else None
+    """An API definition body as a mapping (JSON or YAML, bounded), or None."""
+    return read_definition(resp)[0]
 
 
 def _ctype(resp: httpx.Response) -> str:

@@ -34,6 +34,7 @@ from ._oas_values import (
     FEATURE,
     FEATURE_COLLECTION,
     GEOMETRY,
+    MAX_VALUE_SIZE,
     compiled_pattern,
     declared_types,
     float_multiple,
@@ -164,6 +165,8 @@ def _branches(schema: Mapping[str, Any], key: str, depth: int) -> SearchStrategy
 def _string(schema: Mapping[str, Any]) -> SearchStrategy[str]:
     lo = int_keyword(schema, "minLength") or 0
     hi = int_keyword(schema, "maxLength")
+    if lo > MAX_VALUE_SIZE:
+        return st.nothing()  # a value that large is not built
     fmt = norm_format(schema)
     pattern = schema.get("pattern")
     exact_length = False
@@ -184,7 +187,7 @@ def _string(schema: Mapping[str, Any]) -> SearchStrategy[str]:
     elif isinstance(pattern, str):
         base = _pattern(pattern, schema)
     else:
-        size_hi = hi if hi is not None else lo + 24
+        size_hi = min(hi, lo + 24) if hi is not None else lo + 24
         base = st.text(_TEXT, min_size=lo, max_size=max(lo, size_hi))
         exact_length = True
     if not exact_length and (lo or hi is not None):
@@ -196,7 +199,7 @@ def _pattern(pattern: str, schema: Mapping[str, Any]) -> SearchStrategy[str]:
     rx = compiled_pattern(pattern)
     if rx is None:
         return _fallback(schema)
-    strategy = st.from_regex(rx, alphabet=_TEXT)
+    strategy = st.from_regex(rx.re, alphabet=_TEXT)
     try:
         strategy.validate()
     except (InvalidArgument, ValueError):
@@ -292,7 +295,7 @@ def _array(schema: Mapping[str, Any], depth: int) -> SearchStrategy[list[Any]]:
     lo = int_keyword(schema, "minItems") or 0
     hi = int_keyword(schema, "maxItems")
     hi = lo + _EXTRA_ITEMS if hi is None else min(hi, lo + _EXTRA_ITEMS)
-    if hi < lo:
+    if hi < lo or lo > MAX_VALUE_SIZE:
         return st.nothing()
     unique = _canonical if schema.get("uniqueItems") is True else None
     return _lists(item_strategy, min_size=lo, max_size=hi, unique_by=unique)
@@ -436,7 +439,7 @@ def _bad_strings(schema: Mapping[str, Any]) -> list[SearchStrategy[Any]]:
     lo, hi = schema.get("minLength"), schema.get("maxLength")
     if isinstance(lo, int) and lo > 0:
         out.append(st.text(_TEXT, max_size=lo - 1))
-    if isinstance(hi, int) and hi >= 0:
+    if isinstance(hi, int) and 0 <= hi < MAX_VALUE_SIZE:
         out.append(st.text(_TEXT, min_size=hi + 1, max_size=hi + 16))
     pattern = schema.get("pattern")
     rx = compiled_pattern(pattern) if isinstance(pattern, str) else None
@@ -455,7 +458,7 @@ def _bad_arrays(schema: Mapping[str, Any]) -> list[SearchStrategy[Any]]:
     lo, hi = schema.get("minItems"), schema.get("maxItems")
     if isinstance(lo, int) and lo > 0:
         out.append(_lists(good, max_size=lo - 1))
-    if isinstance(hi, int):
+    if isinstance(hi, int) and hi < MAX_VALUE_SIZE:
         out.append(_lists(good, min_size=hi + 1, max_size=hi + 3))
     item_parts = _invalid_parts(items)
     if item_parts:
@@ -505,6 +508,8 @@ def _occurrences(idesc: Mapping[str, Any], values: SearchStrategy[Any]) -> Searc
     if hi == 1:
         return values.map(lambda v: encode_value(schema, v))
     least = max(lo, 1)
+    if least > MAX_VALUE_SIZE:
+        return st.nothing()
     most = least + _EXTRA_OCCURRENCES if hi is None else min(hi, least + _EXTRA_OCCURRENCES)
     lists = _lists(values, min_size=least, max_size=most)
 
@@ -563,7 +568,7 @@ def _breaking_cases(base: SearchStrategy[dict[str, Any]], iid: str,
     if lo >= 1:
         cases.append(base.map(lambda m: (iid, {k: v for k, v in m.items() if k != iid})))
     good = valid_values(schema)
-    if hi is not None and not _is_empty(good):
+    if hi is not None and hi < MAX_VALUE_SIZE and not _is_empty(good):
         if hi < _DRAWN_OCCURRENCES_LIMIT:
             many = _lists(good, min_size=hi + 1, max_size=hi + 2)
         else:  # drawing maxOccurs + 1 values would overrun hypothesis' buffer: repeat one instead

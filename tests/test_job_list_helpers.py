@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from oaproc_testkit.checks import _jobs_fixture as fx
-from oaproc_testkit.checks.job_list import _resolve, _splitting_cases, duration_of, parse_time, rfc3339
+from oaproc_testkit.documents import RefResolver, Unresolved
+from oaproc_testkit.checks.job_list import _splitting_cases, standard_names, duration_of, parse_time, rfc3339
 
 SLEEPER = {"id": "sleep_a_while", "inputs": {
     "duration": {"schema": {"type": "number", "default": 10.0}},
@@ -55,12 +56,15 @@ def test_duration_follows_requirement_75() -> None:
 
 def test_local_refs_resolve_and_external_refs_are_reported() -> None:
     doc = {"components": {"parameters": {"a": {"$ref": "#/components/parameters/b"}, "b": {"name": "limit"}}}}
-    assert _resolve(doc, {"$ref": "#/components/parameters/a"}) == ({"name": "limit"}, "")
+    res = RefResolver(doc, "http://127.0.0.1:1/api")
+    assert res.resolve({"$ref": "#/components/parameters/a"}) == ({"name": "limit"}, "http://127.0.0.1:1/api")
     ext = "https://schemas.opengis.net/ogcapi/processes/part1/1.0/openapi/parameters/limit.yaml"
-    assert _resolve(doc, {"$ref": ext}) == (None, ext)
-    loop = {"x": {"$ref": "#/x"}}
-    node, _ = _resolve(loop, {"$ref": "#/x"})  # a cycle ends (bounded), it does not hang
-    assert node == {"$ref": "#/x"}
+    node, _ = res.resolve({"$ref": ext})  # another origin: reported with the reason, never fetched
+    assert isinstance(node, Unresolved) and node.ref == ext and "another origin" in node.reason
+    assert standard_names(node) == ["limit"]
+    loop = RefResolver({"x": {"$ref": "#/x"}}, "http://127.0.0.1:1/api")
+    node, _ = loop.resolve({"$ref": "#/x"})  # a cycle ends (bounded), it does not hang
+    assert isinstance(node, Unresolved) and "cycle" in node.reason
 
 
 def test_duration_bounds_between_quick_and_slow_jobs() -> None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..discovery import Unavailable
 from ..errors import RequestFailed
 from ..jobs import TERMINAL, Submission, execute, json_or_none
+from .._oas_values import PatternTooCostly
 
 if TYPE_CHECKING:
     from ..runner import CheckContext, Session
@@ -168,7 +169,7 @@ def body_for(description: Mapping[str, Any], overrides: Mapping[str, Any] | None
 
     try:
         body = build_execute_request(description, inputs=dict(overrides or {}))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, PatternTooCostly):  # a pattern too costly to use: no body
         return None
     return {**body, **(extra or {})}
 

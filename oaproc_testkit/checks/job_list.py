@@ -2,7 +2,10 @@
 
 The ``*-definition`` checks verify that a query parameter is accepted: declared on GET /jobs
 with the specified type when the API definition is OpenAPI, and answered without a 400 on the
-wire. The ``*-response`` checks create jobs first (``_jobs_fixture``), filter, and verify both
+wire. ``$ref``s of the definition are followed within the server's origin (``documents.RefResolver``);
+the standard's own parameter files are recognised by name, never fetched. When the definition cannot
+be read (none linked, not OpenAPI, a reference that cannot be followed) the verdict is "cannot tell":
+a skip with the reason, unless the wire already broke the requirement. The ``*-response`` checks create jobs first (``_jobs_fixture``), filter, and verify both
 directions: every listed job satisfies the filter, and a job this run created that matches is
 listed (asserted only when the listing looks complete: no ``next`` link and a page shorter
 than the page size). Lists are followed through ``next`` links, at most ``MAX_PAGES`` pages.
@@ -20,6 +23,7 @@ from typing import Any
 import httpx
 
 from ..discovery import Unavailable, find_links
+from ..documents import Unresolved
 from ..errors import RequestFailed
 from ..jobs import STATUS_CODES
 from ..runner import CheckContext, media_type
@@ -43,8 +47,8 @@ class ParamDecl:
 
     name: str
     param: dict[str, Any]
-    schema: dict[str, Any] | None  # None when it could not be resolved
-    external_ref: str = ""  # the parameter (or its schema) is an external $ref we cannot read
+    schema: dict[str, Any] | None  # with its $refs followed; None when it could not be resolved
+    external_ref: str = ""  # the parameter (or its schema) is a $ref we could not follow
 
 
 @dataclass
@@ -54,10 +58,11 @@ class JobsOperation:
     api_url: str
     path: str
     params: dict[str, ParamDecl] = field(default_factory=dict)
-    unreadable: list[str] = field(default_factory=list)  # external $refs of parameters we cannot name
+    unreadable: list[str] = field(default_factory=list)  # $refs of parameters we could not follow (with why)
+    cannot_tell: str = ""  # why the operation itself could not be read (an unfollowable path-item $ref)
 
 
-# Standard parameter file names an external $ref may point at (1.0 and 2.0 names).
+# Standard parameter file names a $ref may point at (1.0 and 2.0 names); recognised, never fetched.
 STANDARD_FILES = {
     "type": ("type",),
     "processID": ("processidqueryparam", "processid", "processidqueryparameter"),
@@ -69,69 +74,83 @@ STANDARD_FILES = {
 }
 
 
-def _resolve(doc: Any, node: Any, depth: int = 0) -> tuple[Any, str]:
-    """Follow local ``$ref``s (bounded); (node, "") or (None, external ref) when it leaves the document."""
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and depth < 20:
-        ref = node["$ref"]
-        if not ref.startswith("#/"):
-            return None, ref
-        target: Any = doc
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            target = target.get(part) if isinstance(target, Mapping) else None
-        node, depth = target, depth + 1
-    return node, ""
+def standard_names(ref: Unresolved) -> list[str]:
+    """The parameters a reference names by its file (``.../parameters/limit.yaml`` -> ``limit``)."""
+    return [name for name, stems in STANDARD_FILES.items() if ref.stem in stems]
+
+
+def definition_gap(ctx: CheckContext) -> str:
+    """Why the API definition cannot be read as OpenAPI 3 ("" when it can)."""
+    try:
+        _, doc = ctx.snap.api_definition
+    except Unavailable as exc:
+        return f"no API definition could be read ({exc.finding.headline})"
+    except RequestFailed as exc:
+        return f"no API definition could be read ({exc.reason})"
+    if not isinstance(doc, Mapping) or not str(doc.get("openapi", "")).startswith("3"):
+        return "the API definition is not an OpenAPI 3 document"
+    return ""
 
 
 def jobs_operation(ctx: CheckContext) -> JobsOperation | None:
-    """GET /jobs of the OpenAPI definition; None when the definition is not OpenAPI or unavailable."""
+    """GET /jobs of the OpenAPI definition; None when the definition is not OpenAPI or unavailable.
+
+    ``$ref``s are followed through the snapshot's resolver (same-origin documents, bounded); a
+    reference that cannot be followed is kept with its reason, so the checks can say "cannot tell"."""
 
     def load() -> JobsOperation | None:
-        try:
-            url, doc = ctx.snap.api_definition
-        except (Unavailable, RequestFailed):
+        if definition_gap(ctx):
             return None
-        if not isinstance(doc, Mapping) or not str(doc.get("openapi", "")).startswith("3"):
-            return None
+        url, doc = ctx.snap.api_definition
+        res = ctx.snap.api_resolver
         paths = doc.get("paths") if isinstance(doc.get("paths"), Mapping) else {}
         keys = [k for k in paths if isinstance(k, str) and "{" not in k and k.rstrip("/").endswith("/jobs")]
         keys.sort(key=lambda k: (k.rstrip("/") != "/jobs", len(k)))
         op = JobsOperation(api_url=url, path=keys[0] if keys else "")
         if not keys:
             return op
-        item, _ = _resolve(doc, paths[keys[0]])
-        get = item.get("get") if isinstance(item, Mapping) else None
+        item, at = res.resolve(paths[keys[0]])
+        if isinstance(item, Unresolved):
+            op.cannot_tell = f"the path item {keys[0]} is a $ref that could not be followed: {item.ref} ({item.reason})"
+            return op
+        get, gat = res.resolve(item.get("get") if isinstance(item, Mapping) else None, at)
         if not isinstance(get, Mapping):
             op.path = ""
             return op
-        raw = list(item.get("parameters") or []) + list(get.get("parameters") or [])
-        for entry in raw:
-            param, ext = _resolve(doc, entry)
-            if param is None:
-                stem = ext.split("#")[0].rstrip("/").rsplit("/", 1)[-1].split(".")[0].lower()
-                names = [name for name, stems in STANDARD_FILES.items() if stem in stems]
+        raw = [(e, at) for e in _list(item.get("parameters"))] + [(e, gat) for e in _list(get.get("parameters"))]
+        for entry, base in raw:
+            param, pat = res.resolve(entry, base)
+            if isinstance(param, Unresolved):
+                names = standard_names(param)
                 for name in names:
-                    op.params[name] = ParamDecl(name, {}, None, external_ref=ext)
+                    op.params[name] = ParamDecl(name, {}, None, external_ref=param.ref)
                 if not names:
-                    op.unreadable.append(ext)
+                    op.unreadable.append(f"{param.ref} ({param.reason})")
                 continue
             if not isinstance(param, Mapping) or param.get("in") != "query" or not isinstance(param.get("name"), str):
                 continue
-            schema, sext = _resolve(doc, param.get("schema"))
-            op.params[param["name"]] = ParamDecl(param["name"], dict(param),
-                                                 dict(schema) if isinstance(schema, Mapping) else None, sext)
+            schema = res.inline(param.get("schema"), pat) if param.get("schema") is not None else None
+            if isinstance(schema, Unresolved):
+                op.params[param["name"]] = ParamDecl(param["name"], dict(param), None,
+                                                     f"{schema.ref or 'its schema'} ({schema.reason})")
+            else:
+                op.params[param["name"]] = ParamDecl(param["name"], dict(param),
+                                                     dict(schema) if isinstance(schema, Mapping) else None)
         return op
 
     return ctx.session.shared(("jobs-operation",), load)
 
 
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
 def _items(doc_schema: Mapping[str, Any], ctx: CheckContext) -> tuple[Mapping[str, Any] | None, str]:
-    try:
-        _, doc = ctx.snap.api_definition
-    except (Unavailable, RequestFailed):
-        doc = {}
-    node, ext = _resolve(doc, doc_schema.get("items"))
-    return (node if isinstance(node, Mapping) else None), ext
+    """The ``items`` schema of an (already inlined) array schema; its $ref when it is still one."""
+    node = doc_schema.get("items")
+    if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        return None, str(node["$ref"])
+    return (node if isinstance(node, Mapping) else None), ""
 
 
 def _types(schema: Mapping[str, Any]) -> set[str]:
@@ -139,45 +158,51 @@ def _types(schema: Mapping[str, Any]) -> set[str]:
     return {t} if isinstance(t, str) else {x for x in t if isinstance(x, str)} if isinstance(t, list) else set()
 
 
-def check_declared(ctx: CheckContext, name: str, judge: Callable[[dict[str, Any]], str]) -> None:
-    """When the API definition is OpenAPI: ``name`` is a query parameter of GET /jobs and ``judge`` finds its schema right."""
+def check_declared(ctx: CheckContext, name: str, judge: Callable[[dict[str, Any]], str]) -> str:
+    """When the API definition is OpenAPI: ``name`` is a query parameter of GET /jobs and ``judge`` finds its
+    schema right. Returns why the declaration could not be read ("" when it was judged): the caller ends
+    the check with ``conclude``, a skip unless the wire already showed a failure."""
     op = jobs_operation(ctx)
     if op is None:
-        text = "the API definition is not an OpenAPI 3 document (or unavailable): only the wire was checked"
-        if text not in ctx.notes:
-            ctx.note(text)
-        return
+        return f"{definition_gap(ctx)}: the declaration of {name!r} was not checked"
     where = f"{op.api_url} (paths)"
+    if op.cannot_tell:
+        return f"{op.cannot_tell}: the declaration of {name!r} was not checked"
     if not op.path:
         ctx.fail(None, "GET /jobs declared in the OpenAPI definition", "no GET operation on a /jobs path",
                  method="GET", url=where)
-        return
+        return ""
     decl = op.params.get(name)
     if decl is None and op.unreadable:
-        ctx.warn(None, f"query parameter {name!r} declared on GET {op.path}",
-                 f"not among the readable parameters; {len(op.unreadable)} external $ref(s) could not be read "
-                 f"({op.unreadable[0]})", method="GET", url=op.api_url)
-        return
+        return (f"{name!r} is not among the readable parameters of GET {op.path}; {len(op.unreadable)} $ref(s) "
+                f"could not be followed ({op.unreadable[0]})")
     if decl is None:
         ctx.fail(None, f"query parameter {name!r} declared on GET {op.path}",
                  f"parameters {sorted(op.params) or 'none'}", method="GET", url=op.api_url)
-        return
+        return ""
     if decl.external_ref and decl.schema is None:
-        stem = decl.external_ref.split("#")[0].rstrip("/").rsplit("/", 1)[-1].split(".")[0].lower()
-        if stem in STANDARD_FILES.get(name, ()):
+        if name in standard_names(Unresolved(decl.external_ref, "")):
             ctx.note(f"{name} is declared by reference to the standard's parameter file {decl.external_ref}")
-        else:
-            ctx.warn(None, f"a readable definition of {name!r}", f"an external $ref {decl.external_ref}",
-                     method="GET", url=op.api_url)
-        return
+            return ""
+        return f"the definition of {name!r} is a $ref that could not be followed: {decl.external_ref}"
     if decl.param.get("required") is True:
         ctx.fail(None, f"{name!r} to be optional", "required: true", method="GET", url=op.api_url)
     if decl.schema is None:
         ctx.fail(None, f"a schema for {name!r}", "none", method="GET", url=op.api_url)
-        return
+        return ""
     problem = judge(decl.schema)
     if problem:
         ctx.fail(None, f"{name!r} defined as specified on GET {op.path}", problem, method="GET", url=op.api_url)
+    return ""
+
+
+def conclude(ctx: CheckContext, *gaps: str) -> None:
+    """End a ``*-definition`` check: a definition we could not read means we cannot tell (skip), unless the
+    wire already broke the requirement (that failure stands). Never a pass without the definition read."""
+    gaps = tuple(g for g in gaps if g)
+    if gaps and not ctx.failed:
+        ctx.skip(gaps[0] + ("" if len(gaps) == 1 else f" (and {len(gaps) - 1} more)")
+                 + "; the server did accept the parameter on the wire")
 
 
 def _string_array(ctx: CheckContext, schema: Mapping[str, Any], allowed: frozenset[str] | None = None) -> str:
@@ -417,24 +442,27 @@ def processid_mandatory(ctx: CheckContext) -> None:
 @check("/conf/job-list/type-definition")
 def type_definition(ctx: CheckContext) -> None:
     """/jobs accepts ``type``, an array of strings (/req/job-list/type-definition)."""
-    check_declared(ctx, "type", lambda s: _string_array(ctx, s))
+    gap = check_declared(ctx, "type", lambda s: _string_array(ctx, s))
     expect_accepted(ctx, [("type", "process")])
+    conclude(ctx, gap)
 
 
 @check("/conf/job-list/processID-definition")
 def processid_definition(ctx: CheckContext) -> None:
     """/jobs accepts ``processID``, an array of strings (/req/job-list/processID-definition)."""
-    check_declared(ctx, "processID", lambda s: _string_array(ctx, s))
+    gap = check_declared(ctx, "processID", lambda s: _string_array(ctx, s))
     pids = ctx.snap.process_ids
     expect_accepted(ctx, [("processID", pids[0] if pids else "any-process")])
+    conclude(ctx, gap)
 
 
 @check("/conf/job-list/status-definition")
 def status_definition(ctx: CheckContext) -> None:
     """/jobs accepts ``status``, an array of statusCode values (/req/job-list/status-definition); each value is sent."""
-    check_declared(ctx, "status", lambda s: _string_array(ctx, s, STATUS_CODES))
+    gap = check_declared(ctx, "status", lambda s: _string_array(ctx, s, STATUS_CODES))
     for status in STATUS_ORDER:
         expect_accepted(ctx, [("status", status)])
+    conclude(ctx, gap)
 
 
 @check("/conf/job-list/datetime-definition")
@@ -444,10 +472,11 @@ def datetime_definition(ctx: CheckContext) -> None:
     def judge(schema: dict[str, Any]) -> str:
         return "" if "string" in _types(schema) else f"schema type {schema.get('type')!r}, not string"
 
-    check_declared(ctx, "datetime", judge)
+    gap = check_declared(ctx, "datetime", judge)
     for value in ("2000-01-01T00:00:00Z", PAST_INTERVAL, "2000-01-01T00:00:00Z/..", "../2000-01-01T00:00:00Z",
                   "2000-01-01T00:00:00Z/", "/2000-01-01T00:00:00Z"):
         expect_accepted(ctx, [("datetime", value)])
+    conclude(ctx, gap)
 
 
 @check("/conf/job-list/duration-definition")
@@ -467,10 +496,10 @@ def duration_definition(ctx: CheckContext) -> None:
             return f"an array of {items.get('type') if items else 'unspecified items'!r}, not of integers"
         return f"schema type {schema.get('type')!r}, not integer"
 
-    check_declared(ctx, "minDuration", judge)
-    check_declared(ctx, "maxDuration", judge)
+    gaps = (check_declared(ctx, "minDuration", judge), check_declared(ctx, "maxDuration", judge))
     for params in ([("minDuration", "0")], [("maxDuration", "3600")], [("minDuration", "0"), ("maxDuration", "3600")]):
         expect_accepted(ctx, params)
+    conclude(ctx, *gaps)
 
 
 @check("/conf/job-list/limit-definition")
@@ -485,10 +514,11 @@ def limit_definition(ctx: CheckContext) -> None:
             return f"minimum {low} (limit counts jobs, at least 1)"
         return ""
 
-    check_declared(ctx, "limit", judge)
+    gap = check_declared(ctx, "limit", judge)
     expect_accepted(ctx, [("limit", "1")])
     maximum = declared_limit_max(ctx)
     expect_accepted(ctx, [("limit", str(min(maximum, 10000) if maximum else 10))])
+    conclude(ctx, gap)
 
 
 def declared_limit_max(ctx: CheckContext) -> int | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 
-from ...discovery import definition_document, find_links
+from ...discovery import find_links, read_definition
 from ...errors import RequestFailed
 from ...requirements import CONF, REL_CONFORMANCE
 from ...runner import CheckContext, media_type
@@ -82,9 +82,9 @@ def api_definition_success(ctx: CheckContext) -> None:
         if rel == "service-doc":
             ctx.expect(bool(resp.content.strip()), resp, "a non-empty API documentation", "an empty body")
             continue
-        doc = definition_document(resp)
+        doc, why = read_definition(resp)
         if not ctx.expect(doc is not None, resp, "an API definition document (JSON or YAML object)",
-                          f"{media_type(resp) or 'no Content-Type'} body that is neither"):
+                          f"{media_type(resp) or 'no Content-Type'} body: {why}"):
             continue
         assert doc is not None
         version = doc.get("openapi") or doc.get("swagger")

@@ -2,8 +2,9 @@
 
 - 8/10 ``process-list``/``process-list-success``: GET /processes is supported, 200, processList.yaml.
 - 9 ``pl-limit-definition``: the API definition (when it is OpenAPI) declares an optional integer
-  query parameter ``limit`` on /processes with a minimum of at least 1; without an OpenAPI
-  definition the server must at least accept ``limit=1``. Default and maximum are the server's.
+  query parameter ``limit`` on /processes with a minimum of at least 1 ($refs followed within the
+  server's origin; the standard's parameter file recognised by name). Without a readable OpenAPI
+  definition: a skip (cannot tell), or a failure when the server refuses ``limit=1``.
 - 11 ``pl-links``: a ``self`` link, and an ``alternate`` link to HTML when the server declares HTML.
 - 12 ``pl-limit-response``: ``limit=n`` gives at most n summaries; a declared maximum caps the page.
 - 13/14 ``process``/``process-success``: GET /processes/{id} is supported and gives 200 with a
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ...discovery import Unavailable, find_links
+from ...documents import Unresolved
 from ...errors import RequestFailed
 from ...requirements import CONF, NO_SUCH_PROCESS
 from ...runner import CheckContext, media_type
@@ -48,82 +51,125 @@ def process_list_success(ctx: CheckContext) -> None:
 
 
 # -- limit -------------------------------------------------------------------------------------------
-def _resolve(doc: Mapping[str, Any], node: Any, depth: int = 0) -> Any:
-    """Follow local ``$ref``s (#/components/...) of an OpenAPI document, bounded."""
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and depth < 10:
-        ref = node["$ref"]
-        if not ref.startswith("#/"):
-            return node
-        target: Any = doc
-        for part in ref[2:].split("/"):
-            target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, Mapping) else None
-        node, depth = target, depth + 1
-    return node
+STANDARD_LIMIT_FILES = ("limit", "limitprocesses")  # the standard's parameter files for limit (never fetched)
 
 
-def _processes_path(paths: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
+@dataclass
+class LimitDecl:
+    """``limit`` on GET /processes as the API definition declares it."""
+
+    where: str  # the path template, or what is missing ("no /processes path")
+    param: Mapping[str, Any] | None = None
+    schema: Any = None  # with its $refs followed
+    standard_ref: str = ""  # declared by a $ref to the standard's own parameter file
+    cannot_tell: str = ""  # why the declaration could not be read
+
+
+def _processes_path(paths: Mapping[str, Any]) -> tuple[str, Any] | None:
     for key, item in paths.items():
-        if isinstance(key, str) and key.rstrip("/").endswith("/processes") and "{" not in key and isinstance(item, Mapping):
+        if isinstance(key, str) and key.rstrip("/").endswith("/processes") and "{" not in key:
             return key, item
     return None
 
 
-def limit_parameter(api: Mapping[str, Any]) -> tuple[str, Mapping[str, Any] | None]:
-    """(where, parameter object or None) of ``limit`` on GET /processes in an OpenAPI document."""
-    paths = api.get("paths")
-    if not isinstance(paths, Mapping):
-        return "no paths", None
-    found = _processes_path(paths)
-    if found is None:
-        return "no /processes path", None
-    key, item = found
-    op = _resolve(api, item.get("get"))
-    params = [*(item.get("parameters") or []), *((op or {}).get("parameters") or [])] if isinstance(op, Mapping) else []
-    for p in params:
-        p = _resolve(api, p)
-        if isinstance(p, Mapping) and p.get("name") == "limit" and p.get("in") == "query":
-            return key, p
-    return key, None
+def limit_parameter(ctx: CheckContext) -> LimitDecl | None:
+    """``limit`` on GET /processes of the OpenAPI definition (None without one), $refs followed."""
+
+    def load() -> LimitDecl | None:
+        try:
+            _, api = ctx.snap.api_definition
+            res = ctx.snap.api_resolver
+        except (Unavailable, RequestFailed):
+            return None
+        if not (isinstance(api, Mapping) and isinstance(api.get("openapi"), str)):
+            return None
+        paths = api.get("paths")
+        if not isinstance(paths, Mapping):
+            return LimitDecl("no paths")
+        found = _processes_path(paths)
+        if found is None:
+            return LimitDecl("no /processes path")
+        key, raw_item = found
+        item, at = res.resolve(raw_item)
+        if isinstance(item, Unresolved):
+            return LimitDecl(key, cannot_tell=f"the path item {key} is a $ref that could not be followed: "
+                                              f"{item.ref} ({item.reason})")
+        op, oat = res.resolve(item.get("get") if isinstance(item, Mapping) else None, at)
+        if not isinstance(op, Mapping):
+            return LimitDecl(f"{key} without a GET operation")
+        entries = [(p, at) for p in _list(item.get("parameters"))] + [(p, oat) for p in _list(op.get("parameters"))]
+        unfollowed = []
+        for entry, base in entries:
+            p, pat = res.resolve(entry, base)
+            if isinstance(p, Unresolved):
+                if p.stem in STANDARD_LIMIT_FILES:
+                    return LimitDecl(key, standard_ref=p.ref)
+                unfollowed.append(f"{p.ref} ({p.reason})")
+                continue
+            if isinstance(p, Mapping) and p.get("name") == "limit" and p.get("in") == "query":
+                schema = res.inline(p.get("schema"), pat)
+                if isinstance(schema, Unresolved):
+                    return LimitDecl(key, p, cannot_tell=f"the schema of 'limit' could not be followed: "
+                                                         f"{schema.ref} ({schema.reason})")
+                return LimitDecl(key, p, schema)
+        if unfollowed:
+            return LimitDecl(key, cannot_tell=f"'limit' is not among the readable parameters of GET {key}; "
+                                              f"{len(unfollowed)} $ref(s) could not be followed ({unfollowed[0]})")
+        return LimitDecl(key)
+
+    return ctx.session.shared(("processes-limit",), load)
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
 
 
 def declared_limit_maximum(ctx: CheckContext) -> int | None:
-    try:
-        _, api = ctx.snap.api_definition
-    except (Unavailable, RequestFailed):
-        return None
-    _, param = limit_parameter(api) if isinstance(api, Mapping) and "openapi" in api else ("", None)
-    schema = _resolve(api, param.get("schema")) if param else None
-    maximum = schema.get("maximum") if isinstance(schema, Mapping) else None
+    decl = limit_parameter(ctx)
+    maximum = decl.schema.get("maximum") if decl is not None and isinstance(decl.schema, Mapping) else None
     return int(maximum) if isinstance(maximum, (int, float)) and not isinstance(maximum, bool) else None
 
 
 @check("/conf/core/pl-limit-definition")
 def pl_limit_definition(ctx: CheckContext) -> None:
-    """/processes takes an optional integer ``limit`` >= 1 (/req/core/pl-limit-definition)."""
-    api: Any = None
-    try:
-        api_url, api = ctx.snap.api_definition
-    except (Unavailable, RequestFailed):
-        api_url = ""
-    if isinstance(api, Mapping) and isinstance(api.get("openapi"), str):
-        where, param = limit_parameter(api)
-        if not ctx.expect(param is not None, None, "a query parameter 'limit' on GET /processes in the API definition",
-                          where if where.startswith("no ") else f"{where} without it", method="GET", url=api_url):
-            return
-        assert param is not None
-        schema = _resolve(api, param.get("schema"))
-        ctx.expect(param.get("required") is not True, None, "'limit' to be optional", "required: true",
+    """/processes takes an optional integer ``limit`` >= 1 (/req/core/pl-limit-definition).
+
+    Without a readable OpenAPI definition the verdict is "cannot tell" (skip), unless the server
+    refuses ``limit=1``: a definition test that read no definition did not check its requirement."""
+    decl = limit_parameter(ctx)
+    api_url = ""
+    if decl is not None:
+        api_url = ctx.snap.api_definition[0]
+    gap = ""
+    if decl is None:
+        try:
+            ctx.snap.api_definition
+            gap = "the API definition is not an OpenAPI document"
+        except Unavailable as exc:
+            gap = f"no API definition could be read ({exc.finding.headline})"
+        except RequestFailed as exc:
+            gap = f"no API definition could be read ({exc.reason})"
+    elif decl.cannot_tell:
+        gap = decl.cannot_tell
+    elif decl.standard_ref:
+        ctx.note(f"limit is declared by reference to the standard's parameter file {decl.standard_ref}")
+    elif ctx.expect(decl.param is not None, None, "a query parameter 'limit' on GET /processes in the API definition",
+                    decl.where if decl.where.startswith("no ") or " without " in decl.where
+                    else f"{decl.where} without it", method="GET", url=api_url):
+        assert decl.param is not None
+        schema = decl.schema
+        ctx.expect(decl.param.get("required") is not True, None, "'limit' to be optional", "required: true",
                    method="GET", url=api_url)
-        if not ctx.expect(isinstance(schema, Mapping) and schema.get("type") == "integer", None,
-                          "'limit' of type integer", f"schema {schema!r}"[:120], method="GET", url=api_url):
-            return
-        minimum = schema.get("minimum")
-        ctx.expect(minimum is None or (isinstance(minimum, (int, float)) and minimum >= 1), None,
-                   "a minimum of at least 1 for 'limit'", f"minimum {minimum!r}", method="GET", url=api_url)
-        return
-    ctx.note("no OpenAPI definition: checked that the server accepts limit=1")
-    resp = ctx.get(ctx.url("/processes"), params={"limit": 1})
-    ctx.expect_status(resp, 200)
+        if ctx.expect(isinstance(schema, Mapping) and schema.get("type") == "integer", None,
+                      "'limit' of type integer", f"schema {schema!r}"[:120], method="GET", url=api_url):
+            minimum = schema.get("minimum")
+            ctx.expect(minimum is None or (isinstance(minimum, (int, float)) and minimum >= 1), None,
+                       "a minimum of at least 1 for 'limit'", f"minimum {minimum!r}", method="GET", url=api_url)
+    if gap:
+        resp = ctx.get(ctx.url("/processes"), params={"limit": 1})
+        ctx.expect_status(resp, 200)
+        if not ctx.failed:
+            ctx.skip(f"{gap}: the declaration of 'limit' was not checked; the server did accept limit=1")
 
 
 @check("/conf/core/pl-limit-response")
