@@ -40,6 +40,7 @@ from ._oas_examples import (
 )
 from ._oas_values import (
     MAX_VALUE_SIZE,
+    PatternTooCostly,
     ValueTooLarge,
     too_large,
     BBOX,
@@ -347,10 +348,15 @@ def build_execute_request(description: Mapping[str, Any], *, inputs: Mapping[str
             continue
         value = _usable_published(idesc, published[iid]) if iid in published else _MISSING
         if value is _MISSING and lo < 1:
+            # an optional input is sent only with a value its schema accepts (none could be derived for a
+            # pattern the example builder cannot follow) and of a bounded size
             try:
+                schema = input_schema(idesc)
+                if validate_value(schema, example_value(schema), strict_oneof=False):
+                    continue
                 value = _default_input(idesc)
-            except ValueTooLarge:
-                continue  # an optional input that would need a huge value is left out
+            except (ValueTooLarge, PatternTooCostly):
+                continue
         body_inputs[iid] = value if value is not _MISSING else _default_input(idesc)
     body_inputs.update(given)
     body: dict[str, Any] = {"inputs": body_inputs}
