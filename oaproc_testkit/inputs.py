@@ -388,9 +388,10 @@ def invalid_variants(description: Mapping[str, Any]) -> list[tuple[str, str, dic
         lo, hi = occurs(idesc)
         try:
             good = example_value(schema)
-        except ValueTooLarge:
-            continue  # an optional input whose every value is too large to build: not varied
-        for what, bad in invalid_examples(schema):
+            breakers = invalid_examples(schema)
+        except (ValueTooLarge, PatternTooCostly):
+            continue  # every value too large to build, or a pattern too costly to match: this input is not varied
+        for what, bad in breakers:
             if bad is None and lo == 0:
                 continue  # a server may read null as "input absent", which is fine for an optional input
             occurrences = [copy.deepcopy(good) for _ in range(max(lo, 1) - 1)] + [bad]

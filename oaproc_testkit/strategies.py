@@ -187,7 +187,7 @@ def _string(schema: Mapping[str, Any]) -> SearchStrategy[str]:
     elif isinstance(pattern, str):
         base = _pattern(pattern, schema)
     else:
-        size_hi = min(hi, lo + 24) if hi is not None else lo + 24
+        size_hi = hi if hi is not None else lo + 24
         base = st.text(_TEXT, min_size=lo, max_size=max(lo, size_hi))
         exact_length = True
     if not exact_length and (lo or hi is not None):
