@@ -172,7 +172,7 @@ def _string(schema: Mapping[str, Any]) -> SearchStrategy[str]:
     exact_length = False
     if is_binary_schema(schema):
         low_bytes = max(0, (lo * 3) // 4 - 2)
-        high_bytes = max(low_bytes, (hi * 3) // 4) if hi is not None else low_bytes + 48
+        high_bytes = max(low_bytes, (min(hi, MAX_VALUE_SIZE) * 3) // 4) if hi is not None else low_bytes + 48
         base: SearchStrategy[str] = st.binary(min_size=low_bytes, max_size=high_bytes).map(
             lambda b: base64.b64encode(b).decode("ascii"))
     elif fmt == "date-time":
@@ -187,7 +187,7 @@ def _string(schema: Mapping[str, Any]) -> SearchStrategy[str]:
     elif isinstance(pattern, str):
         base = _pattern(pattern, schema)
     else:
-        size_hi = hi if hi is not None else lo + 24
+        size_hi = min(hi, MAX_VALUE_SIZE) if hi is not None else lo + 24  # hypothesis may draw the maximum
         base = st.text(_TEXT, min_size=lo, max_size=max(lo, size_hi))
         exact_length = True
     if not exact_length and (lo or hi is not None):
@@ -438,7 +438,7 @@ def _bad_strings(schema: Mapping[str, Any]) -> list[SearchStrategy[Any]]:
     out: list[SearchStrategy[Any]] = []
     lo, hi = schema.get("minLength"), schema.get("maxLength")
     if isinstance(lo, int) and lo > 0:
-        out.append(st.text(_TEXT, max_size=lo - 1))
+        out.append(st.text(_TEXT, max_size=min(lo - 1, MAX_VALUE_SIZE)))
     if isinstance(hi, int) and 0 <= hi < MAX_VALUE_SIZE:
         out.append(st.text(_TEXT, min_size=hi + 1, max_size=hi + 16))
     pattern = schema.get("pattern")
@@ -457,13 +457,13 @@ def _bad_arrays(schema: Mapping[str, Any]) -> list[SearchStrategy[Any]]:
     out: list[SearchStrategy[Any]] = []
     lo, hi = schema.get("minItems"), schema.get("maxItems")
     if isinstance(lo, int) and lo > 0:
-        out.append(_lists(good, max_size=lo - 1))
+        out.append(_lists(good, max_size=min(lo - 1, MAX_VALUE_SIZE)))
     if isinstance(hi, int) and hi < MAX_VALUE_SIZE:
         out.append(_lists(good, min_size=hi + 1, max_size=hi + 3))
     item_parts = _invalid_parts(items)
     if item_parts:
         bad_item = st.one_of(item_parts).filter(_bad(items))
-        size = lo if isinstance(lo, int) and lo > 0 else 0
+        size = lo if isinstance(lo, int) and 0 < lo <= MAX_VALUE_SIZE else 0
         out.append(st.tuples(bad_item, _lists(good, min_size=max(size - 1, 0), max_size=max(size - 1, 0) + 2),
                              st.integers(0, 8)).map(lambda t: _insert(t[1], t[2], t[0])))
     return out

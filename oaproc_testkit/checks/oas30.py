@@ -3,9 +3,13 @@
 - 60 ``oas-definition-1``: ``service-desc`` gives the document as
   ``application/vnd.oai.openapi+json;version=3.0``; ``service-doc`` gives ``text/html``.
 - 61 ``oas-definition-2``: the document is valid OpenAPI 3.0 (openapi-spec-validator). External
-  ``$ref``s are never fetched (no traffic beyond the server under test): their targets count as opaque.
+  ``$ref``s are not fetched for it: their targets count as opaque. A document whose local references
+  fan out beyond ``documents.MAX_EXPANDED`` nodes is not validated (skip, naming the fan-out).
 - 62 ``oas-impl``: every GET path of the document, with ``{processID}``/``{jobID}`` filled from this
-  run, answers (no 404/405/501/5xx).
+  run, answers (no 404/405/501/5xx); and every answer the run gets (those GETs, the executions of
+  58/59, the dismiss DELETE when dismiss is declared) has a media type its operation declares for
+  that status and a JSON body valid against the declared schema ($refs followed through the bounded
+  same-origin resolver; what cannot be read or interpreted is noted, not judged).
 - 58 ``completeness`` / 59 ``exceptions-codes``: requests with known outcomes (the resources, an
   execution, unknown process and job IDs) are sent; every status they get must be listed by the
   matching operation (the exact code, its ``NXX`` range or ``default``). 58 judges every status,
