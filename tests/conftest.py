@@ -63,3 +63,32 @@ def wraptile_server() -> Iterator[object]:
 
     with running_wraptile(venv=ensure_venv()) as handle:
         yield handle
+
+
+def _need_python312() -> None:
+    from oaproc_testkit.servers._proc import ServerError, python312
+
+    try:
+        python312()
+    except ServerError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def pygeoapi_postgresql_server() -> Iterator[object]:
+    """pygeoapi 0.24.0 with its PostgreSQL job manager (output_dir set) on a private PostgreSQL cluster."""
+    from oaproc_testkit.servers.pygeoapi_postgresql import ensure_venv, running_pygeoapi_postgresql
+
+    _need_python312()
+    with running_pygeoapi_postgresql(venv=ensure_venv()) as handle:
+        yield handle
+
+
+@pytest.fixture(scope="session")
+def fastprocesses_stack() -> Iterator[object]:
+    """fastprocesses 0.24.1: Redis, two Celery workers of concurrency 2, the uvicorn front end, our probes."""
+    from oaproc_testkit.servers.fastprocesses import ensure_venv, running_fastprocesses
+
+    _need_python312()
+    with running_fastprocesses(workers=(2, 2), venv=ensure_venv()) as stack:
+        yield stack
