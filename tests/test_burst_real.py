@@ -120,21 +120,23 @@ def test_fastprocesses_worker_added_during_a_burst_raises_concurrency(fastproces
     import sys
     import time
 
+    import httpx
     from test_load_burst import ROOT
 
     stack = fastprocesses_2x2
     out = tmp_path / "scale"
     cmd = [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtests" / "burst.py"), "--headless", "--host", stack.url,
            "--report-dir", str(out), "--only-summary", "--loglevel", "WARNING", "--process", "sleep",
-           "--inputs", _sleep_inputs(8), "--jobs", "12", "--expect-max-concurrency", "6", "--job-timeout", "120"]
+           "--inputs", _sleep_inputs(15), "--jobs", "12", "--expect-max-concurrency", "6", "--job-timeout", "120"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # every job submitted: 4 running, 8 queued
-            jobs = out / "jobs.jsonl"
-            if jobs.is_file() and len(jobs.read_text().splitlines()) >= 12:
-                break
-            time.sleep(0.2)
+        running = 0
+        while time.monotonic() < deadline and running < 4:  # both workers full before the third one starts
+            time.sleep(0.25)
+            jobs = httpx.get(stack.url + "jobs", params={"limit": 100}, timeout=10).json()["jobs"]
+            running = sum(1 for j in jobs if j.get("status") == "running")
+        assert running == 4, f"{running} jobs running before the worker was added"
         added_at = time.time()
         node = stack.add_worker(2, name="w3")
         ready_at = time.time()
@@ -146,11 +148,15 @@ def test_fastprocesses_worker_added_during_a_burst_raises_concurrency(fastproces
     assert proc.returncode == 0, stdout[-3000:]
     s = json.loads((out / "summary.json").read_text())
     assert s["succeeded"] == 12 and s["max_concurrency"] == 6 and s["passed"], s["violations"]
-    running = s["running_over_time"]
-    before = max((n for t, n in running if t < added_at), default=0)
-    after = max((n for t, n in running if t >= added_at), default=0)
-    assert before == 4 and after == 6, running
+    timeline = s["running_over_time"]
+    before = max((n for t, n in timeline if t < added_at), default=0)
+    after = max((n for t, n in timeline if t >= added_at), default=0)
+    assert before == 4 and after == 6, timeline  # capacity 4, then 6 once w3 (concurrency 2) joined
+    first_over_4 = min(t for t, n in timeline if n > 4)
+    assert first_over_4 >= added_at, (first_over_4, added_at)
     ran = _who_ran(stack, out)
     assert sum(1 for w in ran.values() if w == node) == 2, ran  # the new worker took two queued jobs at once
-    print(f"\nfastprocesses 2x2 + w3 (2) at +{added_at - s['running_over_time'][0][0]:.1f} s (ready in "
-          f"{ready_at - added_at:.1f} s): running {before} -> {after}; who ran: {ran}")
+    t0 = timeline[0][0]
+    print(f"\nfastprocesses 2x2 + w3 (2) added at +{added_at - t0:.1f} s, ready in {ready_at - added_at:.1f} s, "
+          f"running {before} -> {after} at +{first_over_4 - t0:.1f} s, drain {s['drain_seconds']} s; "
+          f"who ran: {sorted(ran.values())}")
