@@ -79,12 +79,6 @@ DISAGREEMENTS: dict[tuple[str, str], str] = {
     ("wraptile-0.3.0", "/conf/core/job-creation-input-validation"): _WT_BAD_CONTROL.format(
         hand="pass", fn="checks/core/inputs.py job_creation_input_validation() (wb.expect_success on the valid body)",
         why="; wraptile does validate: sleep_a_while duration='abc' -> 400 naming 'duration'"),
-    ("wraptile-0.3.0", "/conf/core/job-creation-sync-raw-value-one"): _WT_BAD_CONTROL.format(
-        hand="skip", fn="checks/core/execute.py _sync_shape()",
-        why="; _sync_shape discards a mode-less process only on 201, and judges its 400 as the sync shape, though no "
-            "process declares sync-execute and every accepted execution is 201"),
-    ("wraptile-0.3.0", "/conf/core/job-creation-sync-document"): _WT_BAD_CONTROL.format(
-        hand="skip", fn="checks/core/execute.py _sync_shape()", why="; as job-creation-sync-raw-value-one"),
 }
 
 

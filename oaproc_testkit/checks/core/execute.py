@@ -176,6 +176,12 @@ def _sync_shape(ctx: CheckContext, cands: list[wb.ProcessInfo], outputs_for: Out
         if sub.response.status_code == 201 and info.mode is None:
             ctx.note(f"{info.id!r} declares no jobControlOptions and answered asynchronously; not used")
             continue
+        if 400 <= sub.response.status_code < 500 and info.mode is None:
+            # nothing says this process runs synchronously at all, and the request was refused before any
+            # execution: that says nothing about the synchronous result shapes (input refusals have their tests)
+            ctx.note(f"{info.id!r} declares no jobControlOptions and refused the request "
+                     f"(status {sub.response.status_code}); not used")
+            continue
         tested.append(info.id)
         shape = wb.ResultShape.of(info, body)
         ctx.last = ("POST", ctx.http.redact(sub.url))
