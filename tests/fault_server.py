@@ -141,6 +141,13 @@ FAULTS: dict[str, str] = {
     "load/submit-500": "every k-th POST .../execution answers 500 without creating a job",
 }
 
+# -- behaviours of issue 8 (verdicts-exec): not faults of one check, but legal or deviant server
+#    behaviours the toolkit once misjudged (tests/test_verdicts_exec.py) --------------------------------
+FAULTS.update({
+    "x/sync-location-no-monitor": "synchronous answers carry Location: /jobs/{id} (an existing job) but no monitor link",
+    "x/sync-no-job": "synchronous answers carry neither a monitor link nor any other sign of a job",
+})
+
 EXC = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/"
 NO_SUCH_PROCESS = EXC + "no-such-process"
 NO_SUCH_JOB = EXC + "no-such-job"
@@ -1256,6 +1263,10 @@ class Handler(BaseHTTPRequestHandler):
         srv.execute_job(job)  # synchronous: in this thread, under the same concurrency limit
         monitor = f"{self.base}/jobs/{uuid.uuid4()}" if self.fault("core/job-results-sync") else job_url
         headers = [("Link", f'<{monitor}>; rel="monitor"; type="{JSON}"; title="the job of this execution"')]
+        if self.fault("x/sync-location-no-monitor"):  # issue 8 block: the job is shown by Location only
+            headers = [("Location", job_url)]
+        elif self.fault("x/sync-no-job"):
+            headers = []
         if job.status == "successful":
             self.send_results(job, sync=True, headers=headers)
         elif job.error is not None:

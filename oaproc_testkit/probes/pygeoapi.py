@@ -53,7 +53,7 @@ def _meta(pid: str, title: str, description: str, inputs: dict[str, Any], output
           example: dict[str, Any], *, modes: tuple[str, ...] = ("sync-execute", "async-execute")) -> dict[str, Any]:
     return {
         "version": "1.0.0", "id": pid, "title": title, "description": description,
-        "jobControlOptions": list(modes), "outputTransmission": ["value", "reference"], "keywords": ["oaproc-testkit", "probe"],
+        "jobControlOptions": list(modes), "outputTransmission": ["value"], "keywords": ["oaproc-testkit", "probe"],
         "inputs": inputs, "outputs": outputs, "example": {"inputs": example},
     }
 

@@ -18,6 +18,7 @@ from ...errors import RequestFailed
 from ...requirements import CONF, REL_CONFORMANCE
 from ...runner import CheckContext, media_type
 from .._registry import check
+from ._op import expect_operation
 
 API_ACCEPT = "application/vnd.oai.openapi+json;version=3.0, application/json;q=0.9, application/yaml;q=0.8, */*;q=0.5"
 MAX_LINKS = 6  # API definition / conformance links fetched per check
@@ -61,8 +62,7 @@ def api_definition_op(ctx: CheckContext) -> None:
         except RequestFailed as exc:
             ctx.fail(None, f"GET of the {rel} link to be supported", exc.reason, method="GET", url=exc.url)
             continue
-        ctx.expect(resp.status_code not in (404, 405, 501) and resp.status_code < 500, resp,
-                   f"GET of the {rel} link to be supported", f"status {resp.status_code}")
+        expect_operation(ctx, resp, f"GET of the {rel} link", body="definition" if rel == "service-desc" else "any")
 
 
 @check("/conf/core/api-definition-success")
@@ -108,9 +108,7 @@ def _conformance_urls(ctx: CheckContext) -> list[str]:
 def conformance_op(ctx: CheckContext) -> None:
     """GET {root}/conformance and every conformance link is supported (/req/core/conformance-op)."""
     for url in _conformance_urls(ctx):
-        resp = ctx.get(url)
-        ctx.expect(resp.status_code not in (404, 405, 501) and resp.status_code < 500, resp,
-                   "GET of the conformance declaration to be supported", f"status {resp.status_code}")
+        expect_operation(ctx, ctx.get(url), "GET of the conformance declaration")
 
 
 @check("/conf/core/conformance-success")

@@ -308,6 +308,7 @@ def job_results_sync(ctx: CheckContext) -> None:
     if not cands:
         ctx.skip("no process declares sync-execute")
     seen = 0
+    no_sign: list[str] = []
     for info in cands:
         body = wb.body_for(info)
         assert body is not None
@@ -317,6 +318,13 @@ def job_results_sync(ctx: CheckContext) -> None:
             continue
         monitors = [lk for lk in header_links(resp) if "monitor" in lk.get("rel", "").split()]
         if not monitors:
+            sign = _job_sign(ctx, sub.url, resp)
+            if sign is not None:
+                seen += 1
+                ctx.fail(resp, f"a Link header with rel=monitor to the job of the synchronous execution of "
+                         f"{info.id!r}", f"no monitor link, although {sign}")
+            else:
+                no_sign.append(info.id)
             continue
         seen += 1
         url = ctx.http.resolve(sub.url, monitors[0]["href"])
@@ -329,5 +337,36 @@ def job_results_sync(ctx: CheckContext) -> None:
         ctx.expect(trace.status == "successful", last, f"the job of the synchronous execution of {info.id!r} "
                    "to be 'successful'", wb.describe_trace(trace))
     if not seen:
-        ctx.skip("no synchronous answer carries a Link header with rel=monitor (the server does not create "
-                 "jobs for synchronous execution, /per/core/process-execute-sync-job)")
+        shown = ", ".join(repr(p) for p in no_sign)
+        ctx.skip(f"the synchronous answers ({shown or 'none was 200/204'}) show no sign of a job (no monitor "
+                 "link, no Location, no jobID, no link to /jobs/...): creating jobs for synchronous execution is "
+                 "optional (/per/core/process-execute-sync-job)")
+
+
+def _job_sign(ctx: CheckContext, base: str, resp: httpx.Response) -> str | None:
+    """What in a synchronous answer shows that a job exists, confirmed by GET (a statusInfo), or None.
+
+    Looked at: the Location header, a ``jobID`` member of a JSON body, and links (header or body) whose
+    target is under /jobs/. A hint that does not lead to a statusInfo is not evidence."""
+    hrefs: list[tuple[str, str]] = []
+    if resp.headers.get("location"):
+        hrefs.append((f"the answer has Location {resp.headers['location']}", resp.headers["location"]))
+    doc = json_or_none(resp)
+    if isinstance(doc, Mapping) and isinstance(doc.get("jobID"), str) and doc["jobID"]:
+        hrefs.append((f"the body names jobID {doc['jobID']!r}", wb.job_url(ctx, doc["jobID"])))
+    links = list(header_links(resp))
+    if isinstance(doc, Mapping) and isinstance(doc.get("links"), list):
+        links += [lk for lk in doc["links"] if isinstance(lk, Mapping)]
+    for lk in links:
+        href = lk.get("href")
+        if isinstance(href, str) and "/jobs/" in href and "/results" not in href:
+            hrefs.append((f"the answer links to {href} (rel {lk.get('rel')!r})", href))
+    for what, href in hrefs[:3]:
+        url = ctx.http.resolve(base, href)
+        if not ctx.http.is_own(url):
+            continue
+        got = ctx.get(url)
+        status = json_or_none(got)
+        if got.status_code == 200 and isinstance(status, Mapping) and isinstance(status.get("status"), str):
+            return f"{what}, a job whose status is {status['status']!r}"
+    return None

@@ -6,14 +6,13 @@ from ...discovery import find_links
 from ...requirements import REL_CONFORMANCE, REL_PROCESSES
 from ...runner import CheckContext
 from .._registry import check
+from ._op import expect_operation
 
 
 @check("/conf/core/landingpage-op")
 def landingpage_op(ctx: CheckContext) -> None:
-    """GET / is supported: it does not answer 404/405 (/req/core/landingpage-op)."""
-    resp = ctx.get(ctx.settings.server_url)
-    ctx.expect(resp.status_code not in (404, 405, 501) and resp.status_code < 500, resp,
-               "GET / to be supported", f"status {resp.status_code}")
+    """GET / is supported: it succeeds with a JSON landing page (/req/core/landingpage-op)."""
+    expect_operation(ctx, ctx.get(ctx.settings.server_url), "GET /")
 
 
 @check("/conf/core/landingpage-success")

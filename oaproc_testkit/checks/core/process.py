@@ -26,13 +26,13 @@ from ...errors import RequestFailed
 from ...requirements import CONF, NO_SUCH_PROCESS
 from ...runner import CheckContext, media_type
 from .._registry import check
+from ._op import expect_operation
 
 MAX_DESCRIPTIONS = 10  # descriptions fetched by tests 13/14
 
 
 def _supported(ctx: CheckContext, resp: Any, what: str) -> bool:
-    return ctx.expect(resp.status_code not in (404, 405, 501) and resp.status_code < 500, resp,
-                      f"{what} to be supported", f"status {resp.status_code}")
+    return expect_operation(ctx, resp, what) is not None
 
 
 @check("/conf/core/process-list")
