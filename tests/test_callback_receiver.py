@@ -47,10 +47,10 @@ def test_chunked_body_is_reassembled() -> None:
         assert post is not None and post.json() == {"a": 1} and not post.problem
 
 
-def test_get_is_refused_and_not_recorded() -> None:
+def test_get_of_a_callback_path_is_404_and_not_recorded() -> None:
     with CallbackReceiver() as rx:
         url = rx.uri("success")
-        assert httpx.get(url, timeout=5).status_code == 405
+        assert httpx.get(url, timeout=5).status_code == 404
         assert rx.posts == []
 
 
