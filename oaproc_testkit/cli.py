@@ -50,6 +50,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help="recommendations fail instead of warn")
     p.add_argument("--schema-pedantic", action="store_true", help="read the standard's schemas literally")
     p.add_argument("--report-dir", default=None, metavar="DIR", help="write junit.xml, report.json, summary.md, earl.rdf")
+    p.add_argument("--reference-base-url", default=None, metavar="URL",
+                   help="http://HOST:PORT where the server reaches the toolkit's by-reference value receiver")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="show pytest's own output and list each known deviation")
 
@@ -221,6 +223,8 @@ def run_conformance(url: str, args: argparse.Namespace, *, baseline: str | None,
         pargs += ["--query", q]
     for p in args.process:
         pargs += ["--process", p]
+    if getattr(args, "reference_base_url", None):
+        pargs += ["--reference-base-url", args.reference_base_url]
     if args.strict:
         pargs.append("--oaproc-strict")
     if args.schema_pedantic:

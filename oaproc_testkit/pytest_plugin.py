@@ -63,6 +63,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--fuzz-seed", dest="oaproc_fuzz_seed", default=None, metavar="N", help="seed for a reproducible fuzz run")
     g.addoption("--baseline", dest="oaproc_baseline", default=None, metavar="FILE",
                 help="YAML of known deviations (abstract-test ID: reason): reported as known, not failed")
+    g.addoption("--reference-base-url", dest="oaproc_reference_base_url", default=None, metavar="URL",
+                help="http://HOST:PORT under which the server under test reaches the toolkit's receiver of "
+                     "by-reference input values (it then listens on that port on all interfaces); without it "
+                     "only a loopback server is sent references")
     g.addoption("--report-dir", dest="oaproc_report_dir", default=None, metavar="DIR",
                 help="write report.json (and the other reports) to DIR")
 
@@ -76,7 +80,14 @@ def _pytest_timeout_installed() -> bool:
 def build_settings(config: pytest.Config) -> Settings:
     """Settings from pytest options; a bad value is a pytest.UsageError before any request."""
     from .errors import ConfigError
-    from .settings import Settings, parse_header, parse_query, parse_server_url, positive_float
+    from .settings import (
+        Settings,
+        parse_header,
+        parse_query,
+        parse_reference_base_url,
+        parse_server_url,
+        positive_float,
+    )
 
     opt = config.option
     try:
@@ -97,6 +108,7 @@ def build_settings(config: pytest.Config) -> Settings:
             max_processes_per_test=int(positive_float(opt.oaproc_max_per_test)),
             concurrency=int(positive_float(opt.oaproc_concurrency)),
             execution_gap=_non_negative(opt.oaproc_execution_gap),
+            reference_base_url=parse_reference_base_url(getattr(opt, "oaproc_reference_base_url", None)),
         )
     except (ConfigError, ValueError) as exc:
         raise pytest.UsageError(f"oaproc: {exc}") from None

@@ -21,6 +21,16 @@ def parse_server_url(value: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
+def parse_reference_base_url(value: str | None) -> str | None:
+    """``--reference-base-url``: an absolute http URL with an explicit port (the receiver listens there)."""
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme != "http" or not parts.hostname or parts.port is None:
+        raise ConfigError(f"--reference-base-url must be an http URL with a port (http://HOST:PORT), got {value!r}")
+    return f"http://{parts.netloc}{parts.path.rstrip('/')}"
+
+
 def parse_header(value: str) -> tuple[str, str]:
     """Parse ``'Name: value'`` (the value is a secret as far as reports are concerned)."""
     name, sep, val = value.partition(":")
@@ -69,6 +79,7 @@ class Settings:
     concurrency: int = 16  # --concurrency: checks run at once (1: one after the other); most of them wait
     execution_gap: float = 1.0  # --execution-gap: a new execute request waits for the last one's answer this long
     report_dir: str | None = None
+    reference_base_url: str | None = None  # where the server reaches the toolkit's receiver (inputs by reference)
     extras: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -146,6 +146,8 @@ FAULTS: dict[str, str] = {
 FAULTS.update({
     "x/sync-location-no-monitor": "synchronous answers carry Location: /jobs/{id} (an existing job) but no monitor link",
     "x/sync-no-job": "synchronous answers carry neither a monitor link nor any other sign of a job",
+    "x/strict-reference-media": "a referenced value is read as its Content-Type says (JSON stays JSON), as a "
+                                "strictly conformant server does",
 })
 
 EXC = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/"
@@ -952,7 +954,8 @@ class RequestReader:
                 candidates.append(json.loads(text))
             except ValueError:
                 pass
-        candidates.append(text)
+        if not (self.h.fault("x/strict-reference-media") and candidates):  # issue 8 block: no text fallback
+            candidates.append(text)
         problems: list[str] = []
         for cand in candidates:
             errs = validate(schema, cand)

@@ -81,6 +81,34 @@ def test_sync_without_any_job_sign_skips_truthfully() -> None:
     assert "no sign of a job" in result.reason
 
 
+@pytest.mark.parametrize("test_id", ["/conf/core/job-creation-input-ref", "/conf/core/job-creation-inputs"])
+def test_reference_value_fits_the_schema_on_a_strict_server(test_id: str) -> None:
+    result = _run(test_id, ["x/strict-reference-media"])
+    assert result.outcome is Outcome.PASSED, (result.outcome, result.reason, [f.headline for f in result.findings])
+    assert any("fetched" in n for n in result.notes), result.notes
+
+
+def test_reference_to_a_remote_server_skips_saying_so() -> None:
+    settings = Settings(server_url="http://sut.example:8080/", timeout=2.0)
+    info = {"id": "p", "version": "1", "jobControlOptions": ["sync-execute"],
+            "inputs": {"m": {"schema": {"type": "string"}}}, "outputs": {"o": {"schema": {"type": "string"}}}}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/processes":
+            return httpx.Response(200, json={"processes": [info], "links": []})
+        if path == "/processes/p":
+            return httpx.Response(200, json=info)
+        return httpx.Response(200, json={"links": [], "conformsTo": []})
+
+    session = Session(settings, Http(settings, transport=httpx.MockTransport(handler)))
+    try:
+        result = run_check(CHECKS["/conf/core/job-creation-input-ref"], session)
+    finally:
+        session.close()
+    assert result.outcome is Outcome.SKIPPED and "--reference-base-url" in result.reason, result.reason
+
+
 def test_pygeoapi_probes_declare_value_transmission_only() -> None:
     src = Path(__file__).resolve().parent.parent / "oaproc_testkit" / "probes" / "pygeoapi.py"
     tree = ast.parse(src.read_text())

@@ -7,10 +7,13 @@ job ends ``successful`` (``_workbench.expect_success``). The shape of the result
 results tests (29-33, 40-44), not here. Other inputs of the process keep the toolkit's generated values,
 with a delay input set short and a ``fail`` switch set to false.
 
-By reference (test 22) the server must fetch the value, so the reference points at the server itself
-(nothing else is reachable on loopback): its landing page for an input that takes a JSON object, its
-conformance declaration for an unconstrained string input. A server that hands the link object to the
-process instead of the fetched content (visible when the process echoes it) fails.
+By reference (test 22) the value is served by the toolkit's own receiver (``callback_receiver``) at an
+unguessable URL, as a value the input's schema accepts: text/plain for a string, application/json for any
+other JSON value, the declared media type for a binary input. Only a loopback server is sent such links,
+unless ``--reference-base-url`` says where the server reaches the receiver. The test passes when the
+execution succeeded and the receiver saw the GET of that URL (the evidence that the value was fetched); a
+server that hands the link object to the process (visible when the process echoes it) fails; a success
+without any fetch proves nothing and is skipped.
 
 Input validation (test 28): invalid bodies come from ``inputs.invalid_variants``. 1.0 fixes no status
 code: a 4xx or 500 answer with a JSON exception body, or a 201 whose job ends ``failed``, counts as the
@@ -29,7 +32,11 @@ from typing import Any
 import httpx
 
 from ... import inputs as I
-from ..._oas_values import BBOX, schema_parts, shape_of
+from urllib.parse import urlsplit
+
+from ..._oas_values import BBOX, media_type_of, schema_parts, shape_of
+from ...callback_receiver import CallbackReceiver
+from ..callback import is_loopback
 from ...runner import CheckContext, Skip
 from .._registry import check
 from . import _workbench as wb
@@ -79,19 +86,28 @@ def _inline(ctx: CheckContext) -> None:
         wb.expect_success(ctx, info, body, f"process {info.id!r} with every input in-line")
 
 
-def _server_documents(ctx: CheckContext) -> list[tuple[str, object, str | None]]:
-    """(URL, parsed content, media type to announce) of server resources a reference can point at."""
-    docs: list[tuple[str, object, str | None]] = [(ctx.settings.server_url, ctx.snap.landing_doc, "application/json")]
-    url = ctx.url("/conformance")
-    resp = ctx.get(url)
-    if resp.status_code == 200:
-        docs.append((url, resp.text, None))  # the text as the server sends it (a string input's value)
-    return docs
+def _served_value(schema: Mapping[str, Any]) -> tuple[bytes, str, object] | None:
+    """(bytes, media type, value) that make a value the input's schema accepts, or None.
+
+    A string is served as text/plain, any other JSON value as application/json, a binary input
+    (contentMediaType / format binary) as its declared media type."""
+    part = next((p for p in schema_parts(schema) if I.is_binary_schema(p)), None)
+    if part is not None:
+        mtype = media_type_of(part) or "application/octet-stream"
+        return b"oaproc-testkit reference value", mtype, None
+    try:
+        value = I.example_value(schema)
+    except (ValueError, KeyError, TypeError):
+        return None
+    if value is None or I.validate_value(schema, value, strict_oneof=False):
+        return None
+    if isinstance(value, str):
+        return value.encode("utf-8"), "text/plain", value
+    return json.dumps(value).encode("utf-8"), "application/json", value
 
 
-def _ref_cases(ctx: CheckContext) -> list[tuple[wb.ProcessInfo, str, dict[str, Any]]]:
-    """(process, input id, link object) for inputs that accept one of the server's own resources."""
-    docs = _server_documents(ctx)
+def _ref_cases(ctx: CheckContext) -> list[tuple[wb.ProcessInfo, str, tuple[bytes, str, object]]]:
+    """(process, input id, what to serve) for one single-occurrence input of up to two workable processes."""
     out = []
     for info in wb.workable(ctx):
         for iid, idesc in I.input_descriptions(info.description).items():
@@ -101,47 +117,63 @@ def _ref_cases(ctx: CheckContext) -> list[tuple[wb.ProcessInfo, str, dict[str, A
             schema = I.input_schema(idesc)
             if lo > 1 or not schema:
                 continue
-            link = _link_for(schema, docs)
-            if link is not None:
-                out.append((info, iid, link))
+            served = _served_value(schema)
+            if served is not None:
+                out.append((info, iid, served))
                 break
         if len(out) >= 2:
             break
     return out
 
 
-def _link_for(schema: Mapping[str, Any], docs: list[tuple[str, object, str | None]]) -> dict[str, Any] | None:
-    types = I.accepted_types(schema)  # None: the schema does not restrict the type
-    for url, content, mtype in docs:
-        if isinstance(content, Mapping) and types is not None and "object" not in types:
-            continue
-        if isinstance(content, str) and types is not None and set(types) != {"string"}:
-            continue
-        if I.validate_value(schema, content, strict_oneof=False):
-            continue
-        return {"href": url, **({"type": mtype} if mtype else {})}
-    return None
+def _receiver_address(ctx: CheckContext) -> tuple[str, int, str | None]:
+    """(listen host, port, base URL given to the server) of the value receiver; skips when no address fits."""
+    base = ctx.settings.reference_base_url
+    if base:
+        return "0.0.0.0", int(urlsplit(base).port or 0), base  # noqa: S104 - the user asked for a reachable address
+    host = urlsplit(ctx.settings.server_url).hostname
+    if not is_loopback(host):
+        ctx.skip(f"the server under test ({host}) is not on loopback, so it cannot fetch values from the toolkit's "
+                 "receiver on 127.0.0.1; give --reference-base-url http://HOST:PORT reachable from the server")
+    return "127.0.0.1", 0, None
 
 
 def _by_reference(ctx: CheckContext) -> None:
     cases = _ref_cases(ctx)
     if not cases:
-        ctx.skip("no input accepts a resource of the server itself (a JSON object input for the landing page, "
-                 "or an unconstrained string input for /conformance); only loopback references can be used")
-    for info, iid, link in cases:
-        # A fragment is never sent when the URL is fetched, so no fetched content can contain it; if it
-        # shows up in the results, the link itself was handed to the process.
-        marker = f"oaproc-ref-{uuid.uuid4().hex[:12]}"
-        link = {**link, "href": f"{link['href']}#{marker}"}
-        body = wb.body_for(info, inputs={iid: link})
-        if body is None:
-            continue
-        what = f"process {info.id!r} with input {iid!r} by reference ({link['href']})"
-        resp = wb.expect_success(ctx, info, body, what)
-        if resp is None:
-            continue
-        ctx.expect(marker not in resp.text, resp, f"the value of input {iid!r} fetched from its href",
-                   "the link itself in the results (the process got the link object, not the fetched value)")
+        ctx.skip("no single-occurrence input for which the toolkit can serve a value its schema accepts")
+    listen, port, base = _receiver_address(ctx)
+    confirmed, unconfirmed = 0, []
+    with CallbackReceiver(listen, port) as rx:
+        for info, iid, (data, mtype, value) in cases:
+            # A fragment is never sent when the URL is fetched, so no fetched content can contain it; if it
+            # shows up in the results, the link itself was handed to the process.
+            marker = f"oaproc-ref-{uuid.uuid4().hex[:12]}"
+            url = rx.serve(data, mtype, base_url=base)
+            link = {"href": f"{url}#{marker}", "type": mtype}
+            body = wb.body_for(info, inputs={iid: link})
+            if body is None:
+                continue
+            what = f"process {info.id!r} with input {iid!r} by reference ({mtype} at {url})"
+            resp = wb.expect_success(ctx, info, body, what)
+            if resp is None:
+                continue
+            if not ctx.expect(marker not in resp.text, resp, f"the value of input {iid!r} fetched from its href",
+                              "the link itself in the results (the process got the link object, not the fetched "
+                              "value)"):
+                continue
+            fetched = rx.fetches_of(url)
+            echoed = isinstance(value, str) and len(value) >= 3 and value in resp.text
+            if fetched:
+                confirmed += 1
+                ctx.note(f"{info.id!r}: the server fetched {iid!r} ({fetched} GET of its unguessable URL)"
+                         + ("; the results echo the value" if echoed else ""))
+            else:
+                unconfirmed.append(f"{info.id!r} succeeded without fetching {url}")
+    if not confirmed and not ctx.failed:
+        # The requirement is that the server accept values by reference, i.e. dereference them; an execution
+        # that never fetched the URL shows nothing about that (the process may ignore the input).
+        ctx.skip("no execution showed that a reference was fetched: " + "; ".join(unconfirmed or ["none ran"]))
 
 
 @check("/conf/core/job-creation-inputs")
