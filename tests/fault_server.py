@@ -146,6 +146,9 @@ FAULTS: dict[str, str] = {
 FAULTS.update({
     "x/sync-location-no-monitor": "synchronous answers carry Location: /jobs/{id} (an existing job) but no monitor link",
     "x/sync-no-job": "synchronous answers carry neither a monitor link nor any other sign of a job",
+    "x/late-validation": "no process has a fail switch (the 'fail' inputs are not described) and an invalid "
+                         "request sent with Prefer: respond-async is accepted (201) and its job ends failed",
+    "x/no-fail-switch": "no process has a fail switch (the 'fail' inputs are not described); invalid requests get 400",
     "x/strict-reference-media": "a referenced value is read as its Content-Type says (JSON stays JSON), as a "
                                 "strictly conformant server does",
 })
@@ -377,6 +380,8 @@ class Process:
         doc["links"].append({"href": f"{base}/processes/{self.id}/execution", "rel": REL + "execute",
                              "type": JSON, "title": "Execute"})
         doc["inputs"] = self.inputs
+        if fault("x/late-validation") or fault("x/no-fail-switch"):  # issue 8 block: no described fail switch
+            doc["inputs"] = {k: v for k, v in self.inputs.items() if k != "fail"}
         doc["outputs"] = self.outputs
         if any(fault("ogc-process-description/" + n) for n in DESCRIPTION_FAULTS):
             doc = described_with_faults(json.loads(json.dumps(doc)), fault)
@@ -1238,9 +1243,21 @@ class Handler(BaseHTTPRequestHandler):
         srv = self.server
         if self.fault("load/submit-500") and srv.every_kth(next(srv.post_seq)):
             raise ApiError(500, SERVER_ERROR, "simulated overload: no job was created")
-        values, response, outputs, subscriber, media = RequestReader(self, proc).read(body)
         prefer = [t.split("=")[0].strip().lower() for v in self.headers.get_all("Prefer") or []
                   for t in re.split(r"[,;]", v)]
+        try:
+            values, response, outputs, subscriber, media = RequestReader(self, proc).read(body)
+        except ApiError as err:  # issue 8 block: late validation, the job fails
+            if not (self.fault("x/late-validation") and "respond-async" in prefer and err.status == 400):
+                raise
+            job = Job(id=str(uuid.uuid4()), seq=next(srv.job_seq), process=proc, values={}, response="raw",
+                      outputs=[], subscriber={}, sync=False)
+            job.error = ApiError(500, PROCESS_FAILED, f"the process could not use its inputs: {err.detail}")
+            job.set("failed", "invalid inputs")
+            with srv.lock:
+                srv.jobs[job.id] = job
+            self.send_json(201, job.status_info(self.base), [("Location", f"{self.base}/jobs/{job.id}")])
+            return
         wants_async = "respond-async" in prefer
         can_sync, can_async = "sync-execute" in proc.job_control, "async-execute" in proc.job_control
         if wants_async:  # /req/core/process-execute-auto-execution-mode (+ /rec/...-honor-prefer)

@@ -117,3 +117,18 @@ def test_pygeoapi_probes_declare_value_transmission_only() -> None:
                 if isinstance(key, ast.Constant) and key.value == "outputTransmission"]
     assert declared, "no outputTransmission found in the probes"
     assert all(t == ["value"] for t in declared), declared
+
+
+def test_failed_job_provoked_when_no_process_is_built_to_fail() -> None:
+    """class 9: no fail switch is described; an invalid value sent async is accepted and its job fails."""
+    result = _run("/conf/core/job-results-failed", ["x/late-validation"])
+    assert result.outcome is Outcome.PASSED, (result.outcome, result.reason, [f.headline for f in result.findings])
+    assert any("respond-async" in n for n in result.notes), result.notes
+
+
+def test_no_failed_job_skip_lists_the_attempts() -> None:
+    """class 9: the same description, but the server rejects invalid requests up front (4xx): a skip naming
+    what was tried, never a failure."""
+    result = _run("/conf/core/job-results-failed", ["x/no-fail-switch"])
+    assert result.outcome is Outcome.SKIPPED, (result.outcome, [f.headline for f in result.findings])
+    assert "respond-async" in result.reason and "answered 400" in result.reason, result.reason

@@ -355,23 +355,24 @@ def job_results_failed(ctx: CheckContext) -> None:
 
     The job is arranged to fail: a boolean ``fail``-like input set to true, or a process whose id/title
     says it fails. The exception vocabulary is not defined by 1.0: only a non-empty ``type`` is required."""
-    cands = _failing_cands(ctx)
-    if not cands:
-        ctx.skip("no process that may run asynchronously is arranged to fail (no boolean input named fail, "
-                 "raise, error, ... and no process whose id or title says it fails)")
     notes: list[str] = []
-    for info in cands[:2]:
-        body = wb.body_for(info, fail=True)
+    attempts = [(info, wb.body_for(info, fail=True), "arranged to fail") for info in _failing_cands(ctx)[:2]]
+    if not attempts:
+        notes.append("no process is arranged to fail (no boolean fail-like input, no process whose id or title "
+                     "says it fails)")
+        attempts = _provoked_failures(ctx)
+    for info, body, how in attempts:
         if body is None:
             notes.append(f"no execute request could be built for {info.id!r}")
             continue
         run = wb.async_job(ctx, info, body)
         if not run.is_job:
-            notes.append(f"{info.id!r} answered {run.submission.response.status_code} without a job")
+            notes.append(f"{info.id!r} ({how}) answered {run.submission.response.status_code} without a job")
             continue
         if run.trace is None or run.trace.status != "failed":
-            notes.append(f"the job of {info.id!r} arranged to fail ended with {wb.describe_trace(run.trace)}")
+            notes.append(f"the job of {info.id!r} ({how}) ended with {wb.describe_trace(run.trace)}")
             continue
+        ctx.note(f"failed job of {info.id!r}: {how}")
         resp = wb.get_results(ctx, wb.results_url(ctx, run))
         code = resp.status_code
         ctx.expect(400 <= code < 600 and code != 404, resp,
@@ -384,4 +385,33 @@ def job_results_failed(ctx: CheckContext) -> None:
             ctx.expect(isinstance(kind, str) and bool(kind.strip()), resp,
                        "an exception type that names the cause", f"type {kind!r}")
         return
-    ctx.skip("no job ended 'failed': " + "; ".join(notes))
+    ctx.skip("no job ended 'failed' (a server that rejects such requests up front is right to): "
+             + "; ".join(notes or ["no attempt could be built"]))
+
+
+MAX_PROVOKE = 4  # async executions sent to try to make a job fail
+
+
+def _provoked_failures(ctx: CheckContext) -> list[tuple[wb.ProcessInfo, dict[str, Any] | None, str]]:
+    """Requests likely to make a job fail, sent asynchronously: values the description rejects (out of a
+    declared range, wrong type, ...: some servers accept the job, then fail it), one per input first."""
+    from ... import inputs as I
+
+    out: list[tuple[wb.ProcessInfo, dict[str, Any] | None, str]] = []
+    for info in [p for p in wb.processes(ctx) if p.may_async and not p.always_fails]:
+        try:
+            variants = I.invalid_variants(info.description)
+        except (ValueError, KeyError, TypeError):
+            continue
+        quiet = wb.quiet_inputs(info)
+        seen: set[str] = set()
+        for iid, what, body in variants:
+            if iid in quiet or iid in seen:
+                continue
+            seen.add(iid)
+            body = dict(body)
+            body["inputs"] = {**dict(body.get("inputs") or {}), **quiet}
+            out.append((info, body, f"input {iid!r} {what}, sent with Prefer: respond-async"))
+            if len(out) >= MAX_PROVOKE:
+                return out
+    return out
