@@ -20,6 +20,12 @@ Quirks:
   asynchronous.
 - ``ignore-prefer-all``: as above, and there is no async-only process (``sleep`` is hidden).
 - ``completed``: statusInfo says ``completed`` where 1.0 says ``successful``.
+- ``wps-400``: not an OAProc server at all: every request answers 400 with an OWS ExceptionReport in XML
+  (what a WPS server says to a request without ``service=WPS``), class 2.
+- ``sync-location``: a synchronous answer names its job with ``Location: /jobs/{id}`` (the job exists and is
+  ``successful``) and has no ``Link rel=monitor``: a deviation of /req/core/job-results-success-sync (class 8).
+- ``sync-no-job``: a synchronous answer carries no sign of a job (no Link, no Location): legal, the test
+  must skip saying so (class 8).
 """
 
 from __future__ import annotations
@@ -50,7 +56,12 @@ OBJECTS = fs.Process(
     transmission=("value",))
 
 QUIRKS = ("wrap-slow", "running-statusinfo", "object-envelope", "object-id-value", "ignore-prefer",
-          "ignore-prefer-all", "completed")
+          "ignore-prefer-all", "completed", "wps-400", "sync-location",
+          "sync-no-job")
+
+WPS_EXCEPTION = (b'<?xml version="1.0" encoding="UTF-8"?>\n<ows:ExceptionReport xmlns:ows="http://www.opengis.net/ows/1.1"'
+                 b' version="1.0.0"><ows:Exception exceptionCode="MissingParameterValue" locator="service"/>'
+                 b"</ows:ExceptionReport>\n")
 
 
 class QuirkHandler(fs.Handler):
@@ -58,6 +69,14 @@ class QuirkHandler(fs.Handler):
 
     def quirk(self, name: str) -> bool:
         return name in self.server.quirks
+
+    def dispatch(self, method: str) -> None:
+        if self.quirk("wps-400"):
+            if method in ("POST", "PUT"):
+                self.rfile.read(min(int(self.headers.get("Content-Length") or 0), fs.MAX_BODY))
+            self.send(400, WPS_EXCEPTION, "text/xml; charset=utf-8")
+            return
+        super().dispatch(method)
 
     def process_of(self, pid: str) -> fs.Process:
         if self.quirk("ignore-prefer-all") and pid == "sleep":
@@ -72,6 +91,10 @@ class QuirkHandler(fs.Handler):
         super().post_execution(segs, query)
 
     def send_results(self, job: fs.Job, *, sync: bool, headers: list[tuple[str, str]]) -> None:
+        if sync and (self.quirk("sync-location") or self.quirk("sync-no-job")):
+            headers = [(k, v) for k, v in headers if k.lower() != "link"]
+            if self.quirk("sync-location"):
+                headers.append(("Location", f"/jobs/{job.id}"))
         outs = job.outputs
         if job.response == "raw" and len(outs) == 1 and outs[0][1] == "value" and job.results is not None:
             oid = outs[0][0]
