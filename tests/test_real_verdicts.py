@@ -53,35 +53,7 @@ SERVERS = (
 )
 
 #: (server, abstract-test ID) -> why the toolkit's verdict differs from the hand-checked one.
-_DEFINITION_NOT_FOUND = (
-    "toolkit skips, hand verdict {hand}: without a service-desc link no API definition is read, so {check} "
-    "skips ('the declaration was not checked'); the server's own OpenAPI document, linked under a non-standard "
-    "rel ({rel}), {what}. The skip is the toolkit's lenient 'cannot tell'; by hand the document can be read")
-_FP_DEF = _DEFINITION_NOT_FOUND.format(hand="fail", check="checks/job_list.py check_declared()",
-                                       rel="'OpenAPI' -> /openapi.json", what="does not declare the parameter")
-_WT_DEF = _DEFINITION_NOT_FOUND.format(hand="fail", check="checks/job_list.py check_declared()",
-                                       rel="'service' -> /openapi.json", what="does not declare the parameter")
-_WT_BAD_CONTROL = (
-    "toolkit fails, hand verdict {hand}: {fn} uses return_base_model, whose only input is an object sent as the "
-    "qualified value {{\"value\": {{...}}}}; wraptile refuses that form with 400 (judged under "
-    "job-creation-input-inline-object) and the check counts the 400 against this requirement{why}")
 DISAGREEMENTS: dict[tuple[str, str], str] = {
-    **{("fastprocesses-0.24.1", f"/conf/job-list/{t}-definition"): _FP_DEF
-       for t in ("type", "processID", "status", "datetime", "duration")},
-    **{("wraptile-0.3.0", f"/conf/job-list/{t}-definition"): _WT_DEF
-       for t in ("type", "processID", "status", "datetime", "duration", "limit")},
-    ("wraptile-0.3.0", "/conf/core/pl-limit-definition"): _DEFINITION_NOT_FOUND.format(
-        hand="fail", check="checks/core/process.py pl_limit_definition()", rel="'service' -> /openapi.json",
-        what="does not declare the parameter"),
-    ("fastprocesses-0.24.1", "/conf/core/pl-limit-definition"): _DEFINITION_NOT_FOUND.format(
-        hand="pass", check="checks/core/process.py pl_limit_definition()", rel="'OpenAPI' -> /openapi.json",
-        what="declares limit (integer, minimum 1, maximum 10000, default 10)"),
-    ("fastprocesses-0.24.1", "/conf/job-list/limit-definition"): _DEFINITION_NOT_FOUND.format(
-        hand="pass", check="checks/job_list.py check_declared()", rel="'OpenAPI' -> /openapi.json",
-        what="declares limit on GET /jobs"),
-    ("wraptile-0.3.0", "/conf/core/job-creation-input-validation"): _WT_BAD_CONTROL.format(
-        hand="pass", fn="checks/core/inputs.py job_creation_input_validation() (wb.expect_success on the valid body)",
-        why="; wraptile does validate: sleep_a_while duration='abc' -> 400 naming 'duration'"),
 }
 
 
