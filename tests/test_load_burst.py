@@ -269,3 +269,20 @@ def test_distributed_over_two_workers_tracks_each_job_once(server, tmp_path: Pat
     assert len({r.job_id for r in recs}) == 10
     assert len({r.worker for r in recs}) == 2, {r.worker for r in recs}
     assert s["max_concurrency"] == 3 and s["succeeded"] == 10
+
+
+def test_a_description_forcing_huge_values_is_a_plan_error_not_a_traceback(monkeypatch) -> None:
+    """An input whose schema forces a value of a billion characters, or a pattern too costly to use: the burst
+    refuses to build inputs with one line naming the URL (and how to give inputs), never builds the value."""
+    from types import SimpleNamespace
+
+    from oaproc_testkit.load import plan
+
+    described = {"id": "p", "inputs": {"s": {"schema": {"type": "string", "minLength": 1_000_000_000}}},
+                 "outputs": {"o": {"schema": {"type": "string"}}}}
+    monkeypatch.setattr(plan, "_get", lambda http, url: described)
+    opts = SimpleNamespace(jobs=2, header=[], query=[], request_timeout=5.0, job_timeout=10.0, job_duration=None,
+                           expect_max_concurrency=None, submit_concurrency=None, max_failed_submissions=0,
+                           max_failed_jobs=0, locust_tables=False, report_dir=None, process="p", inputs=None)
+    with pytest.raises(plan.PlanError, match=r"GET http://127\.0\.0\.1:9/processes/p: no inputs could be built"):
+        plan.make_plan(opts, "http://127.0.0.1:9/")

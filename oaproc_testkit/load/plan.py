@@ -213,9 +213,17 @@ def make_plan(opts: Any, host: str | None) -> BurstPlan:
                 raise PlanError(f"--inputs is not JSON: {exc}") from None
             body = given if isinstance(given, dict) and isinstance(given.get("inputs"), dict) else {"inputs": given}
         else:
+            from .._oas_values import PatternTooCostly
             from ..inputs import build_execute_request
 
-            body = build_execute_request(_get(http, urljoin(host.rstrip("/") + "/", f"processes/{process}")))
+            url = urljoin(host.rstrip("/") + "/", f"processes/{process}")
+            try:
+                body = build_execute_request(_get(http, url))
+            except PatternTooCostly as exc:
+                raise PlanError(f"GET {url}: no inputs could be built ({exc}); give them with --inputs") from None
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:  # ValueTooLarge is a ValueError
+                raise PlanError(f"GET {url}: no inputs could be built from the description ({str(exc)[:200]}); "
+                                "give them with --inputs") from None
     finally:
         http.close()
     return replace(base, process=process, body=body)
