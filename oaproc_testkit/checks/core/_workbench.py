@@ -177,6 +177,17 @@ def budgeted(ctx: CheckContext, cands: Sequence[ProcessInfo]) -> list[ProcessInf
     return chosen
 
 
+def planned_bodies(ctx: CheckContext, cands: Sequence[ProcessInfo], *, response: str | None,
+                   outputs_for: Callable[[ProcessInfo], dict[str, Any] | None]) -> list[tuple[ProcessInfo, dict[str, Any]]]:
+    """(process, execute body) for every budgeted candidate a body can be built for (result-shape tests)."""
+    planned: list[tuple[ProcessInfo, dict[str, Any]]] = []
+    for info in budgeted(ctx, cands):
+        body = body_for(info, response=response, outputs=outputs_for(info))
+        if body is not None:
+            planned.append((info, body))
+    return planned
+
+
 def note_exercised(ctx: CheckContext, ids: Sequence[str]) -> None:
     """Say which processes the test executed (every report shows the notes)."""
     if ids:

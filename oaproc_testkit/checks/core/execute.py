@@ -164,11 +164,7 @@ OutputsFor = Callable[[wb.ProcessInfo], dict[str, Any] | None]
 def _sync_shape(ctx: CheckContext, cands: list[wb.ProcessInfo], outputs_for: OutputsFor, *,
                 response: str | None, none_reason: str) -> None:
     """Execute synchronously (no Prefer) and judge each answer against its row of the results table."""
-    planned: list[tuple[wb.ProcessInfo, dict[str, Any]]] = []
-    for info in wb.budgeted(ctx, cands):
-        body = wb.body_for(info, response=response, outputs=outputs_for(info))
-        if body is not None:
-            planned.append((info, body))
+    planned = wb.planned_bodies(ctx, cands, response=response, outputs_for=outputs_for)
     # every process that fits, executed side by side (as far as --parallel-executions lets the server take it)
     subs = wb.run_all([lambda info=info, body=body: wb.submit(ctx, info, body) for info, body in planned])
     tested: list[str] = []

@@ -175,11 +175,7 @@ def _async_shape(ctx: CheckContext, cands: list[wb.ProcessInfo], outputs_for: Ou
     (monitor link) is judged like an async one, or else the answer itself against the sync requirement."""
     tested = 0
     sync_answers: list[tuple[wb.AsyncRun, wb.ResultShape]] = []
-    planned: list[tuple[wb.ProcessInfo, dict[str, Any]]] = []
-    for info in wb.budgeted(ctx, cands):
-        body = wb.body_for(info, response=response, outputs=outputs_for(info))
-        if body is not None:
-            planned.append((info, body))
+    planned = wb.planned_bodies(ctx, cands, response=response, outputs_for=outputs_for)
     # every fitting process, its job started and followed side by side with the others
     runs = wb.run_all([lambda info=info, body=body: wb.async_job(ctx, info, body) for info, body in planned])
     exercised: list[str] = []
