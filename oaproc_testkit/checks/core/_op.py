@@ -14,11 +14,16 @@ import httpx
 
 from ...discovery import definition_document
 from ...runner import JSON_TYPES, CheckContext, media_type
+from ._workbench import hint
 
 
 def _hint(resp: httpx.Response) -> str:
-    text = resp.text.strip().replace("\n", " ")[:80] if resp.content else ""
-    return f" ({text})" if text else ""
+    """What the refusal said, in a few words: an exception's detail/title, else the kind of body. The body
+    itself is not quoted: a server's error page may hold anything, its own tracebacks included."""
+    said = hint(resp)
+    if said or not resp.content:
+        return said
+    return f" ({resp.headers.get('content-type', 'no Content-Type')} body of {len(resp.content)} bytes)"
 
 
 def expect_operation(ctx: CheckContext, resp: httpx.Response, what: str, *, body: str = "json") -> Any:
